@@ -1,0 +1,377 @@
+/**
+ * The stack configuration's schema and its resolution into one typed, frozen object.
+ * Pure: no Pulumi here, so every rule is tested table-driven without a runtime.
+ * `config.ts` reads the keys from `pulumi.Config` and hands them to `parseSettings`.
+ */
+import { z } from "zod";
+import { SERVICES, SERVICE_KEYS, ServiceDefinition, serviceByKey } from "./catalogue";
+
+/** The Pulumi project name; config keys are `volteryde-infra:<key>`. */
+export const PROJECT = "volteryde-infra";
+
+const serviceKey = z.enum(SERVICE_KEYS as [string, ...string[]]);
+const port = z.number().int().min(1).max(65535);
+const positiveInt = z.number().int().min(1);
+const hostname = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, {
+    message: "must be a lower-case DNS host name",
+  });
+/** Rotation values are keepers of `@pulumi/random`: changing one regenerates that password. */
+const rotationValue = z.string().min(1).max(64);
+/** A Kubernetes DNS-1123 label: what names of namespaces, Deployments and Secrets must be. */
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: "must be a DNS-1123 label (a-z, 0-9, '-', at most 63)" });
+/** An object of `fields` where every absent field takes its value from `defaults`. */
+function withDefaults<F extends z.ZodRawShape>(fields: F, defaults: { [K in keyof F]: z.output<F[K]> }) {
+  const shape = Object.fromEntries(
+    Object.entries(fields).map(([k, schema]) => [k, (schema as z.ZodType).default(defaults[k as keyof F] as never)]),
+  ) as unknown as { [K in keyof F]: z.ZodDefault<F[K]> };
+  return z.object(shape).strict();
+}
+const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|k|M|G)?$/, { message: "must be a Kubernetes quantity such as 250m or 256Mi" });
+
+// Each group is declared once without defaults (for per-service overrides, where an absent field
+// must stay absent) and once with the guide's defaults.
+const poolFields = {
+  /** TypeORM `extra.max`: connections per pod. */
+  max: positiveInt.max(100),
+  /** TypeORM `extra.min`. */
+  min: z.number().int().min(0),
+  /** TypeORM `extra.idleTimeoutMillis`. */
+  idleTimeoutMillis: z.number().int().min(1000).max(3_600_000),
+};
+const poolSchema = withDefaults(poolFields, { max: 10, min: 2, idleTimeoutMillis: 30000 });
+
+const resourcesFields = { cpuRequest: quantity, memoryRequest: quantity, cpuLimit: quantity, memoryLimit: quantity };
+const resourcesSchema = withDefaults(resourcesFields, { cpuRequest: "100m", memoryRequest: "256Mi", cpuLimit: "500m", memoryLimit: "512Mi" });
+
+const probeFields = {
+  path: z.string().regex(/^\/[A-Za-z0-9._~\-/]*$/, { message: "must be an absolute HTTP path" }),
+  port,
+};
+const probeSchema = withDefaults(probeFields, { path: "/health", port: 3000 });
+
+const rotationFields = {
+  /** Which of the two runtime login users the pods connect as. */
+  active: z.enum(["blue", "green"]),
+  blue: rotationValue,
+  green: rotationValue,
+  migrator: rotationValue,
+};
+const rotationSchema = withDefaults(rotationFields, { active: "blue", blue: "1", green: "1", migrator: "1" });
+
+const serviceOverrideSchema = z
+  .object({
+    enabled: z.boolean().optional(),
+    replicas: positiveInt.max(100).optional(),
+    pool: z.object(poolFields).partial().strict().optional(),
+    resources: z.object(resourcesFields).partial().strict().optional(),
+    readOnlyRole: z.boolean().optional(),
+    readsFrom: z.array(serviceKey).optional(),
+    rotation: z.object(rotationFields).partial().strict().optional(),
+    migrationCommand: z.array(z.string().min(1)).min(1).optional(),
+    probe: z.object(probeFields).partial().strict().optional(),
+  })
+  .strict();
+
+export const settingsSchema = z
+  .object({
+    supabase: z
+      .object({
+        /** The 20-letter Supabase project reference. */
+        projectRef: z.string().regex(/^[a-z]{20}$/, { message: "must be the 20 lower-case letters of a Supabase project ref" }),
+        /** AWS region the Supabase project runs in, e.g. sa-east-1. */
+        region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/, { message: "must be an AWS region such as sa-east-1" }),
+        /** Shared pooler (Supavisor) host; defaults to aws-0-<region>.pooler.supabase.com. */
+        poolerHost: hostname.optional(),
+        /** Transaction-mode pooler port that services use. */
+        poolerPort: port.default(6543),
+        /** Endpoint for administration and migrations: the session pooler (IPv4) or the direct host (IPv6). */
+        adminEndpoint: z.enum(["session-pooler", "direct"]).default("session-pooler"),
+        /** Direct host; defaults to db.<projectRef>.supabase.co. */
+        directHost: hostname.optional(),
+        /** Session-mode port, shared by the session pooler and the direct host. */
+        sessionPort: port.default(5432),
+        database: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: "must be a PostgreSQL identifier (a-z, 0-9, _)" }).default("postgres"),
+        sslMode: z.enum(["require", "verify-ca", "verify-full"]).default("require"),
+      })
+      .strict(),
+    /** Admin login the PostgreSQL provider uses; defaults to postgres.<ref> (session pooler) or postgres (direct). */
+    adminUsername: z.string().regex(/^[a-z_][a-z0-9_.]{0,62}$/, { message: "must be a PostgreSQL role name" }).optional(),
+    awsRegion: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/, { message: "must be an AWS region such as sa-east-1" }).default("sa-east-1"),
+    kubernetes: z
+      .object({
+        namespace: dnsLabel,
+        /** Create the namespace (false when the cluster team manages it). */
+        createNamespace: z.boolean().default(true),
+        /** kubeconfig context; the ambient current context when unset. */
+        context: z.string().min(1).optional(),
+      })
+      .strict(),
+    images: z
+      .object({
+        registry: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, { message: "must be an image registry such as ghcr.io/volteryde" }),
+        tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { message: "must be a valid image tag" }),
+        pullPolicy: z.enum(["IfNotPresent", "Always"]).default("IfNotPresent"),
+      })
+      .strict(),
+    nodeEnv: z.enum(["production", "development", "staging"]).default("production"),
+    defaults: z
+      .object({
+        replicas: positiveInt.max(100).default(1),
+        pool: poolSchema.prefault({}),
+        resources: resourcesSchema.prefault({}),
+        probe: probeSchema.prefault({}),
+        migrationCommand: z.array(z.string().min(1)).min(1).default(["npm", "run", "migration:run"]),
+      })
+      .strict()
+      .prefault({}),
+    services: z.partialRecord(serviceKey, serviceOverrideSchema).default({}),
+    /** protect + retainOnDelete on schemas and secrets. */
+    protect: z.boolean().default(false),
+    database: z
+      .object({
+        statementTimeoutMs: z.number().int().min(0).max(3_600_000).default(30000),
+        idleInTransactionSessionTimeoutMs: z.number().int().min(0).max(3_600_000).default(60000),
+        /** Extra connections allowed above replicas x pool max per runtime login. */
+        connectionHeadroom: z.number().int().min(0).max(1000).default(5),
+        migratorConnectionLimit: positiveInt.max(20).default(3),
+        /** How the `public` schema is hardened for PUBLIC. */
+        publicSchema: z.enum(["no-create", "revoke-all", "unchanged"]).default("no-create"),
+        /** Connections the PostgreSQL provider opens (the session pooler caps clients per role). */
+        providerMaxConnections: positiveInt.max(20).default(4),
+      })
+      .strict()
+      .prefault({}),
+    rotation: rotationSchema.prefault({}),
+    secrets: z
+      .object({
+        recoveryWindowInDays: z.union([z.literal(0), z.number().int().min(7).max(30)]).default(30),
+        kmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)\/.+$/, { message: "must be a KMS key ARN" }).optional(),
+        jwtRotation: rotationValue.default("1"),
+      })
+      .strict()
+      .prefault({}),
+    secretsDelivery: z.enum(["kubernetes", "external-secrets"]).default("kubernetes"),
+    externalSecrets: z
+      .object({
+        /** Use an existing ClusterSecretStore instead of creating a namespaced SecretStore. */
+        clusterSecretStore: dnsLabel.optional(),
+        /** IRSA: the cluster's OIDC provider ARN, for the SecretStore's IAM role. */
+        oidcProviderArn: z.string().regex(/^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider\/.+$/, { message: "must be an IAM OIDC provider ARN" }).optional(),
+        refreshInterval: z.string().regex(/^[0-9]+(s|m|h)$/, { message: "must be a duration such as 1h" }).default("1h"),
+      })
+      .strict()
+      .prefault({}),
+    temporal: z
+      .object({
+        address: z.string().regex(/^[a-z0-9.-]+:[0-9]{1,5}$/, { message: "must be host:port" }),
+        namespace: z.string().min(1),
+        replicas: positiveInt.max(100).default(1),
+        /** Image name under images.registry. */
+        image: dnsLabel.default("temporal-workers"),
+        /** Services whose workflows the workers run: they get only these services' credentials. */
+        services: z.array(serviceKey).default([]),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type RawSettings = z.input<typeof settingsSchema>;
+type ParsedSettings = z.output<typeof settingsSchema>;
+export type Pool = z.output<typeof poolSchema>;
+export type Resources = z.output<typeof resourcesSchema>;
+export type Probe = z.output<typeof probeSchema>;
+export type Rotation = z.output<typeof rotationSchema>;
+
+/** One enabled service with every default and override resolved. */
+export interface ServiceSettings {
+  readonly service: ServiceDefinition;
+  readonly replicas: number;
+  readonly pool: Pool;
+  readonly resources: Resources;
+  readonly probe: Probe;
+  readonly readOnlyRole: boolean;
+  /** Keys of services whose schema this one may read (SELECT only). */
+  readonly readsFrom: readonly string[];
+  readonly rotation: Rotation;
+  readonly migrationCommand: readonly string[];
+  /** `<registry>/<key>:<tag>` */
+  readonly image: string;
+}
+
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+  /** What the endpoint is: Supavisor wants `<role>.<ref>` as the user name, the direct host the plain role. */
+  readonly kind: "transaction-pooler" | "session-pooler" | "direct";
+}
+
+export interface Settings {
+  readonly stack: string;
+  readonly projectRef: string;
+  readonly database: string;
+  readonly sslMode: "require" | "verify-ca" | "verify-full";
+  readonly supabaseUrl: string;
+  /** Where services connect: the transaction pooler (6543). */
+  readonly runtimeEndpoint: Endpoint;
+  /** Where the provider and migrations connect: session pooler or direct (5432), never 6543. */
+  readonly adminEndpoint: Endpoint;
+  readonly adminUsername: string;
+  readonly awsRegion: string;
+  readonly kubernetes: ParsedSettings["kubernetes"];
+  readonly images: ParsedSettings["images"];
+  readonly nodeEnv: ParsedSettings["nodeEnv"];
+  readonly protect: boolean;
+  readonly db: ParsedSettings["database"];
+  readonly secrets: ParsedSettings["secrets"];
+  readonly secretsDelivery: ParsedSettings["secretsDelivery"];
+  readonly externalSecrets: ParsedSettings["externalSecrets"];
+  readonly temporal: ParsedSettings["temporal"];
+  /** Enabled services, in catalogue order. */
+  readonly services: readonly ServiceSettings[];
+}
+
+/** A configuration mistake, reported with the key, the bad value and what is allowed. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function keyOf(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return `${PROJECT} (top-level config)`;
+  const [top, ...rest] = path.map(String);
+  return `${PROJECT}:${top ?? ""}${rest.length ? "." + rest.join(".") : ""}`;
+}
+
+function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const input = (issue as { input?: unknown }).input;
+    let message = issue.message;
+    if (issue.code === "invalid_value" && "values" in issue) {
+      message = `must be one of ${(issue.values as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+    } else if (issue.code === "unrecognized_keys" && issue.path.length === 1 && issue.path[0] === "services") {
+      message = `unknown service(s) ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; known services: ${SERVICE_KEYS.join(", ")}`;
+    } else if (issue.code === "unrecognized_keys") {
+      message = `unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; check the configuration reference in README.md`;
+    }
+    return `${keyOf(issue.path)}: got ${describe(input)}; ${message}`;
+  });
+}
+
+function mergeDefined<T extends object>(base: T, override: Partial<T> | undefined): T {
+  const result = { ...base } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(override ?? {})) if (v !== undefined) result[k] = v;
+  return result as T;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * Validates raw config values (as read from the stack) and resolves defaults, derived hosts and
+ * per-service overrides. Throws a ConfigError naming every bad key; registers nothing.
+ */
+export function parseSettings(stack: string, raw: Record<string, unknown>): Settings {
+  const parsed = settingsSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error));
+  const s = parsed.data;
+  const problems: string[] = [];
+
+  const check = (ok: boolean, key: string, value: unknown, allowed: string) => {
+    if (!ok) problems.push(`${PROJECT}:${key}: got ${describe(value)}; ${allowed}`);
+  };
+
+  const enabled = SERVICES.filter((svc) => s.services[svc.key]?.enabled !== false);
+  check(enabled.length > 0, "services", s.services, "at least one service must stay enabled");
+  const enabledKeys = new Set(enabled.map((e) => e.key));
+
+  const services: ServiceSettings[] = enabled.map((svc) => {
+    const o = s.services[svc.key] ?? {};
+    const pool = mergeDefined(s.defaults.pool, o.pool);
+    const where = s.services[svc.key]?.pool ? `services.${svc.key}.pool` : "defaults.pool";
+    check(pool.min <= pool.max, `${where}.min`, pool.min, `must not exceed pool max (${pool.max})`);
+    const readsFrom = o.readsFrom ?? [];
+    for (const other of readsFrom) {
+      check(other !== svc.key, `services.${svc.key}.readsFrom`, other, "a service already reads its own schema; list other services");
+      check(enabledKeys.has(other), `services.${svc.key}.readsFrom`, other, `must name an enabled service (${[...enabledKeys].join(", ")})`);
+    }
+    return {
+      service: svc,
+      replicas: o.replicas ?? s.defaults.replicas,
+      pool,
+      resources: mergeDefined(s.defaults.resources, o.resources),
+      probe: mergeDefined(s.defaults.probe, o.probe),
+      readOnlyRole: o.readOnlyRole ?? false,
+      readsFrom: [...new Set(readsFrom)].sort(),
+      rotation: mergeDefined(s.rotation, o.rotation),
+      migrationCommand: o.migrationCommand ?? s.defaults.migrationCommand,
+      image: `${s.images.registry}/${svc.key}:${s.images.tag}`,
+    };
+  });
+  for (const key of s.temporal.services) {
+    check(enabledKeys.has(key), "temporal.services", key, `must name an enabled service (${[...enabledKeys].join(", ")})`);
+  }
+  const es = s.externalSecrets;
+  if (s.secretsDelivery === "external-secrets") {
+    check(
+      Boolean(es.clusterSecretStore) !== Boolean(es.oidcProviderArn),
+      "externalSecrets",
+      es,
+      "with secretsDelivery external-secrets set exactly one of clusterSecretStore (an existing store) or oidcProviderArn (a SecretStore with IRSA)",
+    );
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const sb = s.supabase;
+  const poolerHost = sb.poolerHost ?? `aws-0-${sb.region}.pooler.supabase.com`;
+  const directHost = sb.directHost ?? `db.${sb.projectRef}.supabase.co`;
+  const adminEndpoint: Endpoint =
+    sb.adminEndpoint === "direct"
+      ? { host: directHost, port: sb.sessionPort, kind: "direct" }
+      : { host: poolerHost, port: sb.sessionPort, kind: "session-pooler" };
+  if (adminEndpoint.port === sb.poolerPort) {
+    throw new ConfigError([
+      `${PROJECT}:supabase.sessionPort: got ${sb.sessionPort}; must differ from supabase.poolerPort (${sb.poolerPort}): the PostgreSQL provider and migrations fail on the transaction pooler`,
+    ]);
+  }
+
+  return deepFreeze({
+    stack,
+    projectRef: sb.projectRef,
+    database: sb.database,
+    sslMode: sb.sslMode,
+    supabaseUrl: `https://${sb.projectRef}.supabase.co`,
+    runtimeEndpoint: { host: poolerHost, port: sb.poolerPort, kind: "transaction-pooler" },
+    adminEndpoint,
+    adminUsername: s.adminUsername ?? (adminEndpoint.kind === "direct" ? "postgres" : `postgres.${sb.projectRef}`),
+    awsRegion: s.awsRegion,
+    kubernetes: s.kubernetes,
+    images: s.images,
+    nodeEnv: s.nodeEnv,
+    protect: s.protect,
+    db: s.database,
+    secrets: s.secrets,
+    secretsDelivery: s.secretsDelivery,
+    externalSecrets: s.externalSecrets,
+    temporal: s.temporal,
+    services,
+  });
+}
+
+export { serviceByKey };

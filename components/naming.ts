@@ -1,0 +1,62 @@
+/**
+ * Names are a public contract: roles, AWS secrets and Kubernetes objects are looked up by them,
+ * and a change renames (replaces) a resource. One place derives them all from the catalogue.
+ */
+import { ServiceDefinition } from "./catalogue";
+import { Endpoint } from "./configSchema";
+
+/** The two alternating runtime login users; see README "Rotation". */
+export const RUNTIME_USERS = ["blue", "green"] as const;
+export type RuntimeUser = (typeof RUNTIME_USERS)[number];
+
+export interface RoleNames {
+  /** NOLOGIN; owns the schema and every object in it. */
+  readonly owner: string;
+  /** LOGIN; member of owner, switches to it at login. */
+  readonly migrator: string;
+  /** NOLOGIN; the runtime privileges. */
+  readonly app: string;
+  /** LOGIN users that inherit `app`, one per rotation slot. */
+  readonly users: Readonly<Record<RuntimeUser, string>>;
+  /** NOLOGIN; SELECT only (when enabled). */
+  readonly readonly: string;
+}
+
+export function roleNames(service: ServiceDefinition): RoleNames {
+  const s = service.schema;
+  return Object.freeze({
+    owner: `${s}_owner`,
+    migrator: `${s}_migrator`,
+    app: `${s}_app`,
+    users: Object.freeze({ blue: `${s}_app_blue`, green: `${s}_app_green` }),
+    readonly: `${s}_readonly`,
+  });
+}
+
+/**
+ * The user name to present to an endpoint. Supabase's shared pooler (Supavisor, on both ports)
+ * routes by tenant and wants `<role>.<project-ref>`; the direct host wants the plain role name.
+ */
+export function loginName(role: string, endpoint: Endpoint, projectRef: string): string {
+  return endpoint.kind === "direct" ? role : `${role}.${projectRef}`;
+}
+
+export type CredentialKind = "app" | "migrator";
+
+/** AWS Secrets Manager name of a service's credentials: `volteryde/<stack>/<service>/<kind>`. */
+export function awsSecretName(stack: string, serviceKey: string, kind: CredentialKind): string {
+  return `volteryde/${stack}/${serviceKey}/${kind}`;
+}
+
+/** AWS Secrets Manager name of a platform-wide secret, e.g. `volteryde/prod/platform/jwt-secret`. */
+export function platformSecretName(stack: string, name: string): string {
+  return `volteryde/${stack}/platform/${name}`;
+}
+
+/** Kubernetes Secret that a service's pods (or its migration Job) read. Same name in both delivery modes. */
+export function kubernetesSecretName(serviceKey: string, kind: CredentialKind): string {
+  return kind === "app" ? `${serviceKey}-database` : `${serviceKey}-database-migrator`;
+}
+
+/** The guide's ConfigMap name. */
+export const CONFIG_MAP_NAME = "volteryde-config";

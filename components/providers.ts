@@ -1,0 +1,51 @@
+/**
+ * The three explicit providers, created once from config and handed to the platform through
+ * `opts.providers`; no resource relies on an ambient default provider.
+ */
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as postgresql from "@pulumi/postgresql";
+import * as pulumi from "@pulumi/pulumi";
+import { PlatformConfig } from "./config";
+
+export interface Providers {
+  readonly postgresql: postgresql.Provider;
+  readonly aws: aws.Provider;
+  readonly kubernetes: k8s.Provider;
+}
+
+export function createProviders(config: PlatformConfig): Providers {
+  const admin = config.adminEndpoint;
+  const pg = new postgresql.Provider("supabase", {
+    // The session pooler or the direct host on 5432. The transaction pooler (6543) breaks the
+    // provider ("unnamed prepared statement does not exist"); config validation rejects it.
+    host: admin.host,
+    port: admin.port,
+    database: config.database,
+    username: config.adminUsername,
+    password: config.credentials.adminPassword,
+    // Supabase's `postgres` is not a superuser; with `true` the provider reads pg_shadow and fails.
+    superuser: false,
+    // The pooler's login is `postgres.<ref>` but the role is `postgres`: role deletion reassigns
+    // owned objects to this name, which must be the real role.
+    databaseUsername: "postgres",
+    sslmode: config.sslMode,
+    // Supavisor's session mode caps clients per role; Pulumi's parallelism must not exhaust it.
+    maxConnections: config.db.providerMaxConnections,
+    connectTimeout: 15,
+  });
+  const awsProvider = new aws.Provider("aws", {
+    region: config.awsRegion as aws.Region,
+    defaultTags: { tags: { ManagedBy: "pulumi", Project: "volteryde", Environment: config.stack } },
+  });
+  const kube = new k8s.Provider("kubernetes", {
+    namespace: config.kubernetes.namespace,
+    ...(config.kubernetes.context ? { context: config.kubernetes.context } : {}),
+    enableServerSideApply: true,
+  });
+  return { postgresql: pg, aws: awsProvider, kubernetes: kube };
+}
+
+export function providerList(p: Providers): pulumi.ProviderResource[] {
+  return [p.postgresql, p.aws, p.kubernetes];
+}

@@ -1,0 +1,10 @@
+/** Jest transpiles only (isolatedModules); `npm run typecheck` runs tsc --strict separately. */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/test"],
+  testMatch: ["**/*.test.ts"],
+  transform: {
+    "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }],
+  },
+  testTimeout: 120000,
+};

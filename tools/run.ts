@@ -1,0 +1,32 @@
+/**
+ * Runs the real program for a stack under mocks: Pulumi.<stack>.yaml's config, optionally with
+ * some keys overridden (tests use this to try both delivery modes or a bad value).
+ */
+import { main } from "../program";
+import { Capture, capture } from "./capture";
+import { ROOT, readStackConfig, stackConfigFromObject } from "./stackConfig";
+
+export interface RunOptions {
+  /** Config keys (without the project prefix) to set; `undefined` removes a key. */
+  readonly overrides?: Record<string, unknown>;
+  readonly root?: string;
+}
+
+export async function captureStack(stack: string, options: RunOptions = {}): Promise<Capture> {
+  const base = readStackConfig(stack, options.root ?? ROOT);
+  const config = { ...base.config };
+  const secretKeys = new Set(base.secretKeys);
+  const extra = stackConfigFromObject(stack, base.project, Object.fromEntries(Object.entries(options.overrides ?? {}).filter(([, v]) => v !== undefined)));
+  for (const [key, value] of Object.entries(options.overrides ?? {})) {
+    const full = `${base.project}:${key}`;
+    if (value === undefined) {
+      delete config[full];
+      secretKeys.delete(full);
+    } else {
+      config[full] = extra.config[full];
+      if (extra.secretKeys.includes(full)) secretKeys.add(full);
+      else secretKeys.delete(full);
+    }
+  }
+  return capture({ project: base.project, stack, config, secretKeys: [...secretKeys], program: () => main() as unknown as Record<string, unknown> });
+}
