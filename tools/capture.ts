@@ -75,6 +75,19 @@ export interface CaptureOptions {
   readonly program: () => Record<string, unknown> | Promise<Record<string, unknown>>;
 }
 
+/**
+ * SDK internals the harness needs and the type declarations hide: the mock-options switch the
+ * public `setMocks` uses, the runtime store, and the wait for in-flight RPCs the runtime itself
+ * does before exit. Pinned SDK version: package-lock.json.
+ */
+const sdk = {
+  settings: settings as unknown as {
+    setMockOptions(monitor: unknown, project: string, stack: string, preview: boolean): void;
+    waitForRPCs(): Promise<void>;
+  },
+  state: state as unknown as { getStore(): Record<string, unknown> },
+};
+
 const FAKE_ACCOUNT = "123456789012";
 
 function hash(...parts: unknown[]): string {
@@ -208,7 +221,7 @@ class CapturingMonitor extends MockMonitor {
       const name: string = req.getName();
       const parent: string = req.getParent();
       const custom: boolean = req.getCustom();
-      const urn = this.newUrn(parent, type, name);
+      const urn = (this as unknown as { newUrn(p: string, t: string, n: string): string }).newUrn(parent, type, name);
       const rawInputs = rpc.deserializeProperties(req.getObject(), true) as Record<string, unknown>;
       const providerRef: string = req.getProvider();
       const propertyDependencies: Record<string, string[]> = {};
@@ -311,8 +324,8 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
   try {
     const project = options.project ?? "volteryde-infra";
     const monitor = new CapturingMonitor();
-    settings.setMockOptions(monitor, project, options.stack, true);
-    const store = state.getStore();
+    sdk.settings.setMockOptions(monitor, project, options.stack, true);
+    const store = sdk.state.getStore();
     Object.assign(store, {
       supportsSecrets: true,
       supportsResourceReferences: true,
@@ -327,7 +340,7 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
     const outputs = (await resolveOutputs(exported)) as Record<string, unknown>;
     // Registrations continue after the program returns (inputs resolve asynchronously): wait
     // until the runtime has no RPC in flight.
-    await settings.waitForRPCs();
+    await sdk.settings.waitForRPCs();
     if (monitor.errors.length) throw monitor.errors[0];
     return { project, stack: options.stack, resources: monitor.captured, outputs };
   } finally {
