@@ -6,12 +6,15 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { PlatformConfig } from "./config";
 
 export interface Providers {
   readonly postgresql: postgresql.Provider;
   readonly aws: aws.Provider;
   readonly kubernetes: k8s.Provider;
+  /** Local only, but explicit too, so no resource of ours uses a default provider. */
+  readonly random: random.Provider;
 }
 
 export function createProviders(config: PlatformConfig): Providers {
@@ -43,9 +46,9 @@ export function createProviders(config: PlatformConfig): Providers {
     ...(config.kubernetes.context ? { context: config.kubernetes.context } : {}),
     enableServerSideApply: true,
   });
-  return { postgresql: pg, aws: awsProvider, kubernetes: kube };
+  return { postgresql: pg, aws: awsProvider, kubernetes: kube, random: new random.Provider("random") };
 }
 
 export function providerList(p: Providers): pulumi.ProviderResource[] {
-  return [p.postgresql, p.aws, p.kubernetes];
+  return [p.postgresql, p.aws, p.kubernetes, p.random];
 }

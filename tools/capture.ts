@@ -71,6 +71,8 @@ export interface CaptureOptions {
   readonly config: Record<string, string>;
   /** Keys (`project:key`) that are secret. */
   readonly secretKeys?: readonly string[];
+  /** Receives each resource as it is registered, also when the program fails (tests count them). */
+  readonly sink?: CapturedResource[];
   /** The program; returns the stack outputs. */
   readonly program: () => Record<string, unknown> | Promise<Record<string, unknown>>;
 }
@@ -194,15 +196,18 @@ class CapturingMonitor extends MockMonitor {
   readonly errors: Error[] = [];
   private readonly byUrn = new Map<string, CapturedResource>();
 
-  constructor() {
+  constructor(private readonly sink?: CapturedResource[]) {
     super({
       newResource: () => {
         throw new Error("unreachable: CapturingMonitor registers resources itself");
       },
       call: (args: pulumi.runtime.MockCallArgs) => {
         // The program should make no provider function calls: each would be a network round
-        // trip in `pulumi preview` and a hidden input to the graph.
-        throw new Error(`unexpected provider function call ${args.token}`);
+        // trip in `pulumi preview` and a hidden input to the graph. (The SDK drops the message on
+        // the way back to the program, so it is kept in `errors` too.)
+        const error = new Error(`unexpected provider function call ${args.token}`);
+        this.errors.push(error);
+        throw error;
       },
     });
   }
@@ -266,6 +271,7 @@ class CapturingMonitor extends MockMonitor {
       if (this.byUrn.has(urn)) throw new Error(`duplicate resource URN ${urn}`);
       this.byUrn.set(urn, record);
       this.captured.push(record);
+      this.sink?.push(record);
 
       const serialized = await rpc.serializeProperties("", sim.state);
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -323,7 +329,7 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
   running = true;
   try {
     const project = options.project ?? "volteryde-infra";
-    const monitor = new CapturingMonitor();
+    const monitor = new CapturingMonitor(options.sink);
     sdk.settings.setMockOptions(monitor, project, options.stack, true);
     const store = sdk.state.getStore();
     Object.assign(store, {
@@ -336,11 +342,15 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
     });
     pulumi.runtime.setAllConfig({ ...options.config }, [...(options.secretKeys ?? [])]);
 
-    const exported = await options.program();
-    const outputs = (await resolveOutputs(exported)) as Record<string, unknown>;
-    // Registrations continue after the program returns (inputs resolve asynchronously): wait
-    // until the runtime has no RPC in flight.
-    await sdk.settings.waitForRPCs();
+    let outputs: Record<string, unknown>;
+    try {
+      outputs = (await resolveOutputs(await options.program())) as Record<string, unknown>;
+      // Registrations continue after the program returns (inputs resolve asynchronously): wait
+      // until the runtime has no RPC in flight.
+      await sdk.settings.waitForRPCs();
+    } catch (err) {
+      throw monitor.errors[0] ?? err;
+    }
     if (monitor.errors.length) throw monitor.errors[0];
     return { project, stack: options.stack, resources: monitor.captured, outputs };
   } finally {

@@ -3,13 +3,15 @@
  * some keys overridden (tests use this to try both delivery modes or a bad value).
  */
 import { main } from "../program";
-import { Capture, capture } from "./capture";
+import { Capture, CapturedResource, capture } from "./capture";
 import { ROOT, readStackConfig, stackConfigFromObject } from "./stackConfig";
 
 export interface RunOptions {
   /** Config keys (without the project prefix) to set; `undefined` removes a key. */
   readonly overrides?: Record<string, unknown>;
   readonly root?: string;
+  /** Receives each registered resource, also when the program throws. */
+  readonly sink?: CapturedResource[];
 }
 
 export async function captureStack(stack: string, options: RunOptions = {}): Promise<Capture> {
@@ -28,5 +30,5 @@ export async function captureStack(stack: string, options: RunOptions = {}): Pro
       else secretKeys.delete(full);
     }
   }
-  return capture({ project: base.project, stack, config, secretKeys: [...secretKeys], program: () => main() as unknown as Record<string, unknown> });
+  return capture({ project: base.project, stack, config, secretKeys: [...secretKeys], sink: options.sink, program: () => main() as unknown as Record<string, unknown> });
 }

@@ -1,0 +1,199 @@
+/**
+ * Config through the real program: each stack file resolves to the expected settings, and each bad
+ * value fails with a message naming the key, the value and what is allowed, before a single
+ * resource (not even a provider) is registered.
+ */
+import { CapturedResource } from "../../tools/capture";
+import { captureStack } from "../../tools/run";
+import { readStackConfig } from "../../tools/stackConfig";
+
+const GOOD_PROJECT_REF = "qwhdkrtmvzpalsuxnbeo";
+
+interface BadCase {
+  readonly what: string;
+  readonly overrides: Record<string, unknown>;
+  /** Fragments the message must contain: the key, the bad value, what is allowed. */
+  readonly message: string[];
+}
+
+const supabase = (extra: Record<string, unknown>) => ({ projectRef: GOOD_PROJECT_REF, region: "sa-east-1", ...extra });
+
+const BAD: BadCase[] = [
+  {
+    what: "unknown service key",
+    overrides: { services: { billing: { replicas: 2 } } },
+    message: ["volteryde-infra:services", '"billing"', "known services: auth, client-auth, users"],
+  },
+  {
+    what: "malformed project ref",
+    overrides: { supabase: { projectRef: "ABC-123", region: "sa-east-1" } },
+    message: ["volteryde-infra:supabase.projectRef", '"ABC-123"', "20 lower-case letters"],
+  },
+  {
+    what: "zero replicas",
+    overrides: { services: { booking: { replicas: 0 } } },
+    message: ["volteryde-infra:services.booking.replicas", "got 0", ">=1"],
+  },
+  {
+    what: "negative default replicas",
+    overrides: { defaults: { replicas: -2 } },
+    message: ["volteryde-infra:defaults.replicas", "got -2", ">=1"],
+  },
+  {
+    what: "pool min above max",
+    overrides: { services: { payment: { pool: { min: 12, max: 8 } } } },
+    message: ["volteryde-infra:services.payment.pool.min", "got 12", "must not exceed pool max (8)"],
+  },
+  {
+    what: "port out of range",
+    overrides: { supabase: supabase({ poolerPort: 70000 }) },
+    message: ["volteryde-infra:supabase.poolerPort", "got 70000", "<=65535"],
+  },
+  {
+    what: "admin endpoint on the transaction pooler port",
+    overrides: { supabase: supabase({ sessionPort: 6543 }) },
+    message: ["volteryde-infra:supabase.sessionPort", "got 6543", "must differ from supabase.poolerPort"],
+  },
+  {
+    what: "empty namespace",
+    overrides: { kubernetes: { namespace: "" } },
+    message: ["volteryde-infra:kubernetes.namespace", 'got ""', "DNS-1123 label"],
+  },
+  {
+    what: "unsupported SSL mode",
+    overrides: { supabase: supabase({ sslMode: "disable" }) },
+    message: ["volteryde-infra:supabase.sslMode", '"disable"', 'must be one of "require", "verify-ca", "verify-full"'],
+  },
+  {
+    what: "unknown secrets delivery",
+    overrides: { secretsDelivery: "vault" },
+    message: ["volteryde-infra:secretsDelivery", '"vault"', 'must be one of "kubernetes", "external-secrets"'],
+  },
+  {
+    what: "cross-service read of an unknown service",
+    overrides: { services: { booking: { readsFrom: ["svc_users"] } } },
+    message: ["volteryde-infra:services.booking.readsFrom", '"svc_users"', "must be one of"],
+  },
+  {
+    what: "cross-service read of a disabled service",
+    overrides: { services: { users: { enabled: false }, booking: { readsFrom: ["users"] } } },
+    message: ["volteryde-infra:services.booking.readsFrom", '"users"', "must name an enabled service"],
+  },
+  {
+    what: "Temporal workers for a disabled service",
+    overrides: { services: { charging: { enabled: false } } },
+    message: ["volteryde-infra:temporal.services", '"charging"', "must name an enabled service"],
+  },
+  {
+    what: "recovery window AWS does not accept",
+    overrides: { secrets: { recoveryWindowInDays: 3 } },
+    message: ["volteryde-infra:secrets.recoveryWindowInDays", "got 3"],
+  },
+  {
+    what: "unknown active rotation user",
+    overrides: { rotation: { active: "red" } },
+    message: ["volteryde-infra:rotation.active", '"red"', 'must be one of "blue", "green"'],
+  },
+  {
+    what: "malformed database name",
+    overrides: { supabase: supabase({ database: "Prod-DB" }) },
+    message: ["volteryde-infra:supabase.database", '"Prod-DB"', "PostgreSQL identifier"],
+  },
+  {
+    what: "invalid image tag",
+    overrides: { images: { registry: "ghcr.io/volteryde", tag: "latest!" } },
+    message: ["volteryde-infra:images.tag", '"latest!"', "valid image tag"],
+  },
+  {
+    what: "every service disabled",
+    overrides: {
+      services: Object.fromEntries(
+        ["auth", "client-auth", "users", "payment", "fleet", "charging", "booking", "telematics", "core", "notifications"].map((k) => [k, { enabled: false }]),
+      ),
+      temporal: { address: "t.tmprl.cloud:7233", namespace: "v", services: [] },
+    },
+    message: ["volteryde-infra:services", "at least one service must stay enabled"],
+  },
+  {
+    what: "External Secrets with neither store nor IRSA",
+    overrides: { secretsDelivery: "external-secrets", externalSecrets: {} },
+    message: ["volteryde-infra:externalSecrets", "exactly one of clusterSecretStore", "oidcProviderArn"],
+  },
+  {
+    what: "a typo in a key",
+    overrides: { replicas: 3 },
+    message: ["volteryde-infra:replicas", "unknown config key", "known keys:"],
+  },
+  {
+    what: "a typo inside an object",
+    overrides: { database: { statementTimeout: 5000 } },
+    message: ["volteryde-infra:database", '"statementTimeout"', "unknown key"],
+  },
+  {
+    what: "missing admin password",
+    overrides: { adminPassword: undefined },
+    message: ["volteryde-infra:adminPassword", "missing", "pulumi config set --secret adminPassword"],
+  },
+  {
+    what: "admin password stored in plain text",
+    overrides: { adminPassword: "hunter2-plain" },
+    message: ["volteryde-infra:adminPassword", "plain text", "--secret"],
+  },
+];
+
+describe("bad configuration", () => {
+  it.each(BAD.map((c) => [c.what, c] as const))("%s: clear error, nothing registered", async (_what, c) => {
+    const registered: CapturedResource[] = [];
+    const run = captureStack("dev", { overrides: c.overrides, sink: registered });
+    await expect(run).rejects.toThrow("Invalid stack configuration");
+    const message = await run.then(
+      () => "",
+      (e: Error) => e.message,
+    );
+    for (const fragment of c.message) expect(message).toContain(fragment);
+    expect(registered).toEqual([]);
+  });
+
+  it("does not echo a secret value that was stored in plain text", async () => {
+    const run = captureStack("dev", { overrides: { adminPassword: "hunter2-plain" } });
+    const message = await run.then(
+      () => "",
+      (e: Error) => e.message,
+    );
+    expect(message).not.toContain("hunter2-plain");
+  });
+
+  it("reports every problem at once", async () => {
+    const run = captureStack("dev", { overrides: { secretsDelivery: "vault", kubernetes: { namespace: "Bad_NS" } } });
+    const message = await run.then(
+      () => "",
+      (e: Error) => e.message,
+    );
+    expect(message).toContain("volteryde-infra:secretsDelivery");
+    expect(message).toContain("volteryde-infra:kubernetes.namespace");
+  });
+});
+
+describe("stack files", () => {
+  it("hold no secret in plain text: every secret key is a secure value", () => {
+    for (const stack of ["dev", "prod"]) {
+      const sc = readStackConfig(stack);
+      expect(sc.secretKeys.sort()).toEqual(["volteryde-infra:adminPassword", "volteryde-infra:temporalApiKey"]);
+    }
+  });
+
+  it("resolve to different, realistic settings per stack", async () => {
+    // Captures run one at a time: the Pulumi runtime is global.
+    const dev = await captureStack("dev");
+    const prod = await captureStack("prod");
+    const providers = (c: typeof dev) => Object.fromEntries(c.resources.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => [r.type, r.inputs]));
+    const devPg = providers(dev)["pulumi:providers:postgresql"];
+    const prodPg = providers(prod)["pulumi:providers:postgresql"];
+    expect(devPg.username).toBe("postgres.qwhdkrtmvzpalsuxnbeo");
+    expect(prodPg.username).toBe("postgres.vxkqpmrlatnhzbwcoyde");
+    expect(providers(dev)["pulumi:providers:kubernetes"].namespace).toBe("volteryde-dev");
+    expect(providers(prod)["pulumi:providers:kubernetes"].namespace).toBe("volteryde");
+    expect(dev.outputs.environment).toBe("dev");
+    expect(prod.outputs.environment).toBe("prod");
+  });
+});

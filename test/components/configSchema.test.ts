@@ -1,0 +1,91 @@
+/** The pure schema: defaults from the guide, overrides, derived endpoints. */
+import { ConfigError, parseSettings } from "../../components/configSchema";
+import { SERVICE_KEYS } from "../../components/catalogue";
+
+const MINIMAL = {
+  supabase: { projectRef: "abcdefghijklmnopqrst", region: "sa-east-1" },
+  kubernetes: { namespace: "volteryde" },
+  images: { registry: "ghcr.io/volteryde", tag: "1.0.0" },
+  temporal: { address: "ns.tmprl.cloud:7233", namespace: "ns" },
+};
+
+const parse = (extra: Record<string, unknown> = {}) => parseSettings("test", { ...MINIMAL, ...extra });
+
+describe("parseSettings defaults", () => {
+  const s = parse();
+
+  it("enables all ten services in catalogue order", () => {
+    expect(s.services.map((x) => x.service.key)).toEqual(SERVICE_KEYS);
+  });
+
+  it("takes the guide's pool settings (max 10, min 2, idle 30000 ms) and one replica", () => {
+    for (const svc of s.services) {
+      expect(svc.pool).toEqual({ max: 10, min: 2, idleTimeoutMillis: 30000 });
+      expect(svc.replicas).toBe(1);
+    }
+  });
+
+  it("derives the transaction pooler for services and the session pooler for administration", () => {
+    expect(s.runtimeEndpoint).toEqual({ host: "aws-0-sa-east-1.pooler.supabase.com", port: 6543, kind: "transaction-pooler" });
+    expect(s.adminEndpoint).toEqual({ host: "aws-0-sa-east-1.pooler.supabase.com", port: 5432, kind: "session-pooler" });
+    expect(s.adminUsername).toBe("postgres.abcdefghijklmnopqrst");
+    expect(s.supabaseUrl).toBe("https://abcdefghijklmnopqrst.supabase.co");
+    expect(s.sslMode).toBe("require");
+    expect(s.database).toBe("postgres");
+  });
+
+  it("uses the plain admin role on the direct host", () => {
+    const d = parse({ supabase: { ...MINIMAL.supabase, adminEndpoint: "direct" } });
+    expect(d.adminEndpoint).toEqual({ host: "db.abcdefghijklmnopqrst.supabase.co", port: 5432, kind: "direct" });
+    expect(d.adminUsername).toBe("postgres");
+  });
+
+  it("is safe by default where it matters: nothing protected unless asked, kubernetes delivery, 30-day recovery", () => {
+    expect(s.protect).toBe(false);
+    expect(s.secretsDelivery).toBe("kubernetes");
+    expect(s.secrets.recoveryWindowInDays).toBe(30);
+    expect(s.db.publicSchema).toBe("no-create");
+  });
+
+  it("is deeply frozen", () => {
+    expect(Object.isFrozen(s)).toBe(true);
+    expect(Object.isFrozen(s.services[0].pool)).toBe(true);
+  });
+});
+
+describe("parseSettings overrides", () => {
+  it("applies a per-service pool override on top of the defaults, field by field", () => {
+    const s = parse({ defaults: { pool: { max: 20 } }, services: { booking: { pool: { min: 5 } } } });
+    const booking = s.services.find((x) => x.service.key === "booking")!;
+    const auth = s.services.find((x) => x.service.key === "auth")!;
+    expect(booking.pool).toEqual({ max: 20, min: 5, idleTimeoutMillis: 30000 });
+    expect(auth.pool).toEqual({ max: 20, min: 2, idleTimeoutMillis: 30000 });
+  });
+
+  it("applies per-service rotation overrides without touching the others", () => {
+    const s = parse({ rotation: { active: "green", blue: "a" }, services: { payment: { rotation: { blue: "b" } } } });
+    expect(s.services.find((x) => x.service.key === "payment")!.rotation).toEqual({ active: "green", blue: "b", green: "1", migrator: "1" });
+    expect(s.services.find((x) => x.service.key === "auth")!.rotation).toEqual({ active: "green", blue: "a", green: "1", migrator: "1" });
+  });
+
+  it("drops disabled services and builds image names from registry and tag", () => {
+    const s = parse({ services: { telematics: { enabled: false } } });
+    expect(s.services.map((x) => x.service.key)).not.toContain("telematics");
+    expect(s.services[0].image).toBe("ghcr.io/volteryde/auth:1.0.0");
+  });
+
+  it("sorts and de-duplicates cross-service reads", () => {
+    const s = parse({ services: { booking: { readsFrom: ["users", "fleet", "users"] } } });
+    expect(s.services.find((x) => x.service.key === "booking")!.readsFrom).toEqual(["fleet", "users"]);
+  });
+
+  it("reports with ConfigError and the list of problems", () => {
+    try {
+      parse({ services: { booking: { replicas: 0 } }, secretsDelivery: "x" });
+      throw new Error("did not throw");
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).problems).toHaveLength(2);
+    }
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * The capture harness is the test harness of everything else: these tests pin what it records
+ * (parents, providers, explicit and implicit dependencies, options, secrecy) with a tiny program.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { Capture, SecretValue, byName, capture, plainStrings, reveal, secretStrings } from "../../tools/capture";
+
+class Box extends pulumi.ComponentResource {
+  readonly password: pulumi.Output<string>;
+  constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+    super("test:index:Box", name, {}, opts);
+    const pw = new random.RandomPassword(`${name}-pw`, { length: 20, special: false, keepers: { rotation: "1" } }, { parent: this });
+    this.password = pw.result;
+    this.registerOutputs({ password: pw.result });
+  }
+}
+
+async function tinyProgram(): Promise<Capture> {
+  return capture({
+    stack: "unit",
+    config: { "volteryde-infra:token": "s3cr3t-token-value" },
+    secretKeys: ["volteryde-infra:token"],
+    program: () => {
+      const cfg = new pulumi.Config("volteryde-infra");
+      const provider = new aws.Provider("aws", { region: "sa-east-1" });
+      const randomProvider = new random.Provider("random");
+      const box = new Box("box", { providers: [provider, randomProvider] });
+      const first = new aws.secretsmanager.Secret("first", { name: "first" }, { parent: box, protect: true, retainOnDelete: true });
+      const version = new aws.secretsmanager.SecretVersion(
+        "first-v",
+        { secretId: first.id, secretString: pulumi.interpolate`{"password":"${box.password}"}` },
+        { parent: box, deleteBeforeReplace: true, ignoreChanges: ["versionStages"] },
+      );
+      const later = new aws.secretsmanager.Secret(
+        "later",
+        { name: "later", description: cfg.requireSecret("token") },
+        { parent: box, dependsOn: [version], aliases: [{ name: "old-later" }] },
+      );
+      return { arn: first.arn, token: cfg.requireSecret("token"), nested: { name: later.name, password: box.password } };
+    },
+  });
+}
+
+describe("capture", () => {
+  let c: Capture;
+  beforeAll(async () => {
+    c = await tinyProgram();
+  });
+
+  it("records every resource with type, name and parent", () => {
+    // Registration order is asynchronous (inputs resolve at different times): compare sorted.
+    const rows = c.resources.map((r) => [r.name, r.type, r.parent ? r.parent.split("::").pop() : null]).sort();
+    expect(rows).toEqual([
+      ["aws", "pulumi:providers:aws", null],
+      ["box", "test:index:Box", null],
+      ["box-pw", "random:index/randomPassword:RandomPassword", "box"],
+      ["first", "aws:secretsmanager/secret:Secret", "box"],
+      ["first-v", "aws:secretsmanager/secretVersion:SecretVersion", "box"],
+      ["later", "aws:secretsmanager/secret:Secret", "box"],
+      ["random", "pulumi:providers:random", null],
+    ]);
+  });
+
+  it("records the provider inherited through the component", () => {
+    const provider = byName(c, "pulumi:providers:aws", "aws");
+    expect(byName(c, "aws:secretsmanager/secret:Secret", "first").provider).toBe(provider.urn);
+    expect(byName(c, "random:index/randomPassword:RandomPassword", "box-pw").provider).toBe(byName(c, "pulumi:providers:random", "random").urn);
+  });
+
+  it("separates implicit (input) dependencies from explicit dependsOn", () => {
+    const first = byName(c, "aws:secretsmanager/secret:Secret", "first");
+    const pw = byName(c, "random:index/randomPassword:RandomPassword", "box-pw");
+    const version = byName(c, "aws:secretsmanager/secretVersion:SecretVersion", "first-v");
+    const later = byName(c, "aws:secretsmanager/secret:Secret", "later");
+    expect(version.propertyDependencies.secretId).toEqual([first.urn]);
+    expect(version.propertyDependencies.secretString).toEqual([pw.urn]);
+    expect(version.explicitDependencies).toEqual([]);
+    expect(later.explicitDependencies).toEqual([version.urn]);
+    expect(later.dependencies).toEqual([version.urn]);
+  });
+
+  it("records resource options", () => {
+    const first = byName(c, "aws:secretsmanager/secret:Secret", "first");
+    const version = byName(c, "aws:secretsmanager/secretVersion:SecretVersion", "first-v");
+    const later = byName(c, "aws:secretsmanager/secret:Secret", "later");
+    expect(first.options.protect).toBe(true);
+    expect(first.options.retainOnDelete).toBe(true);
+    expect(version.options.protect).toBe(false);
+    expect(version.options.deleteBeforeReplace).toBe(true);
+    expect(version.options.ignoreChanges).toEqual(["versionStages"]);
+    expect(JSON.stringify(later.options.aliases)).toContain("old-later");
+  });
+
+  it("keeps secrets as SecretValue: config secrets, generated passwords and values derived from them", () => {
+    const pw = byName(c, "random:index/randomPassword:RandomPassword", "box-pw");
+    const version = byName(c, "aws:secretsmanager/secretVersion:SecretVersion", "first-v");
+    const later = byName(c, "aws:secretsmanager/secret:Secret", "later");
+    expect(pw.outputs.result).toBeInstanceOf(SecretValue);
+    expect(version.inputs.secretString).toBeInstanceOf(SecretValue);
+    expect(later.inputs.description).toBeInstanceOf(SecretValue);
+    const password = reveal(pw.outputs.result) as string;
+    expect(password).toMatch(/^[A-Za-z0-9]{20}$/);
+    expect(reveal(version.inputs.secretString)).toBe(`{"password":"${password}"}`);
+    expect(JSON.stringify(version.inputs)).not.toContain(password);
+    expect(JSON.stringify(version.inputs.secretString)).toBe('"[secret]"');
+  });
+
+  it("resolves stack outputs and keeps their secrecy", () => {
+    expect(c.outputs.arn).toMatch(/^arn:aws:secretsmanager:sa-east-1:\d{12}:secret:first-/);
+    expect(c.outputs.token).toBeInstanceOf(SecretValue);
+    expect((c.outputs.nested as Record<string, unknown>).name).toBe("later");
+    expect((c.outputs.nested as Record<string, unknown>).password).toBeInstanceOf(SecretValue);
+  });
+
+  it("lists plain strings and secret strings separately", () => {
+    const strings = plainStrings(c.outputs).map((s) => s.value);
+    const secrets = secretStrings(c.outputs);
+    expect(secrets).toContain("s3cr3t-token-value");
+    expect(strings).not.toContain("s3cr3t-token-value");
+    expect(strings).toContain("later");
+  });
+
+  it("regenerates a password only when its keepers change", async () => {
+    const again = await tinyProgram();
+    const a = reveal(byName(c, "random:index/randomPassword:RandomPassword", "box-pw").outputs.result);
+    const b = reveal(byName(again, "random:index/randomPassword:RandomPassword", "box-pw").outputs.result);
+    expect(b).toBe(a);
+  });
+
+  it("rejects provider function calls the program should not make", async () => {
+    await expect(
+      capture({
+        stack: "unit",
+        config: {},
+        program: async () => ({ id: (await aws.getCallerIdentity({})).accountId }),
+      }),
+    ).rejects.toThrow("unexpected provider function call aws:index/getCallerIdentity:getCallerIdentity");
+  });
+
+  it("rethrows what the program throws", async () => {
+    await expect(
+      capture({
+        stack: "unit",
+        config: {},
+        program: () => {
+          throw new Error("config is broken");
+        },
+      }),
+    ).rejects.toThrow("config is broken");
+  });
+});
