@@ -3,6 +3,10 @@
  * value fails with a message naming the key, the value and what is allowed, before a single
  * resource (not even a provider) is registered.
  */
+import { readFileSync } from "fs";
+import YAML from "yaml";
+import { SECRET_KEYS } from "../../components/config";
+import { settingsSchema } from "../../components/configSchema";
 import { CapturedResource } from "../../tools/capture";
 import { captureStack } from "../../tools/run";
 import { readStackConfig } from "../../tools/stackConfig";
@@ -195,5 +199,23 @@ describe("stack files", () => {
     expect(providers(prod)["pulumi:providers:kubernetes"].namespace).toBe("volteryde");
     expect(dev.outputs.environment).toBe("dev");
     expect(prod.outputs.environment).toBe("prod");
+  });
+});
+
+describe("Pulumi.yaml", () => {
+  const project = YAML.parse(readFileSync(`${__dirname}/../../Pulumi.yaml`, "utf8"));
+
+  it("declares exactly the keys the program reads, each with a description", () => {
+    const declared = Object.keys(project.config).map((k: string) => k.replace("volteryde-infra:", "")).sort();
+    expect(declared).toEqual([...Object.keys(settingsSchema.shape), ...SECRET_KEYS].sort());
+    for (const decl of Object.values(project.config) as { description?: string }[]) expect(decl.description).toBeTruthy();
+  });
+
+  it("declares only defaults the schema agrees with", () => {
+    for (const [key, decl] of Object.entries(project.config) as [string, { default?: unknown }][]) {
+      if (decl.default === undefined) continue;
+      const field = settingsSchema.shape[key.replace("volteryde-infra:", "") as keyof typeof settingsSchema.shape];
+      expect(field.parse(undefined)).toEqual(decl.default);
+    }
   });
 });
