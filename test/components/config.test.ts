@@ -211,6 +211,10 @@ describe("Pulumi.yaml", () => {
     for (const decl of Object.values(project.config) as { description?: string }[]) expect(decl.description).toBeTruthy();
   });
 
+  it("declares the secret keys as secret, so the CLI refuses plain values too", () => {
+    for (const key of SECRET_KEYS) expect(project.config[`volteryde-infra:${key}`].secret).toBe(true);
+  });
+
   it("declares only defaults the schema agrees with", () => {
     for (const [key, decl] of Object.entries(project.config) as [string, { default?: unknown }][]) {
       if (decl.default === undefined) continue;
