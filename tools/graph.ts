@@ -101,7 +101,7 @@ export function serviceOf(c: Capture, r: CapturedResource): string | undefined {
 }
 
 /** The component a resource is counted under: its nearest component ancestor, as `Type name`. */
-function componentOf(c: Capture, r: CapturedResource, byUrn: Map<string, CapturedResource>): string {
+function componentOf(r: CapturedResource, byUrn: Map<string, CapturedResource>): string {
   const parent = r.parent ? byUrn.get(r.parent) : undefined;
   if (!parent) return "(stack)";
   return `${parent.type.split(":").pop()} ${parent.name}`;
@@ -124,7 +124,7 @@ export function perComponent(c: Capture): [string, number][] {
   const byUrn = new Map(c.resources.map((x) => [x.urn, x]));
   return countBy(
     c.resources.filter((r) => r.custom),
-    (r) => componentOf(c, r, byUrn),
+    (r) => componentOf(r, byUrn),
   );
 }
 

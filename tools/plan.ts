@@ -13,10 +13,16 @@ import { graphStats, mermaid, perComponent, perType } from "./graph";
 import { captureStack } from "./run";
 import { ROOT } from "./stackConfig";
 
-interface PlanOptions {
+export interface PlanOptions {
   readonly stack: string;
   readonly out: string;
   readonly verify: boolean;
+  /** Folder with Pulumi.yaml and the stack files. @default the repository */
+  readonly root?: string;
+  /** Where the report goes. @default process.stdout */
+  readonly write?: (text: string) => void;
+  /** Where a config error goes. @default process.stderr */
+  readonly writeError?: (text: string) => void;
 }
 
 function table(rows: [string, string | number][], header: [string, string]): string {
@@ -35,10 +41,10 @@ export async function plan(options: PlanOptions): Promise<number> {
   const started = Date.now();
   let c: Capture;
   try {
-    c = await captureStack(options.stack);
+    c = await captureStack(options.stack, { root: options.root });
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
+      (options.writeError ?? ((t) => process.stderr.write(t)))(`${err.message}\n`);
       return 2;
     }
     throw err;
@@ -65,7 +71,7 @@ export async function plan(options: PlanOptions): Promise<number> {
   if (secrets.length) out.push("", "AWS Secrets Manager secrets (values hidden):", table(secrets, ["name", "arn"]));
   out.push("", "Stack outputs:", JSON.stringify(c.outputs, null, 2));
   out.push("", `Wrote ${join(dir, "graph.json")} and ${join(dir, "graph.mmd")}`);
-  process.stdout.write(out.join("\n") + "\n");
+  (options.write ?? ((t) => process.stdout.write(t)))(out.join("\n") + "\n");
   return 0;
 }
 

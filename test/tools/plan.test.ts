@@ -1,0 +1,54 @@
+/** The offline plan end to end (in-process): files written, secrets hidden, config errors exit 2. */
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import { plan } from "../../tools/plan";
+import { reveal, secretStrings } from "../../tools/capture";
+import { captureStack } from "../../tools/run";
+import { ROOT } from "../../tools/stackConfig";
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+describe("offline plan", () => {
+  it("prints the summary, writes the graph, and writes no secret value anywhere", async () => {
+    const out = mkdtempSync(join(tmpdir(), "plan-"));
+    let report = "";
+    const code = await plan({ stack: "dev", out, verify: false, write: (t) => (report += t) });
+    expect(code).toBe(0);
+    expect(report).toMatch(/Dependency graph: depth \d+ \(longest chain\), width \d+ \(widest level\)/);
+    expect(report).toContain("Resources per type:");
+    expect(report).toContain("postgresql:index/schema:Schema");
+    const files = filesUnder(join(out, "dev")).map((f) => f.slice(out.length + 1)).sort();
+    expect(files).toEqual(expect.arrayContaining(["dev/graph.json", "dev/graph.mmd"]));
+
+    const graph = JSON.parse(readFileSync(join(out, "dev", "graph.json"), "utf8"));
+    expect(graph.resources.length).toBeGreaterThan(10);
+    // Every secret value the program handles, as the capture saw it:
+    const c = await captureStack("dev");
+    const secrets = new Set(c.resources.flatMap((r) => [...secretStrings(r.inputs), ...secretStrings(r.outputs)]).filter((s) => s.length >= 8));
+    expect(secrets.size).toBeGreaterThan(0);
+    const written = filesUnder(join(out, "dev")).map((f) => readFileSync(f, "utf8")).join("\n") + report;
+    for (const s of secrets) expect(written).not.toContain(s);
+    // ...and the placeholders are there instead.
+    expect(written).toContain("[secret]");
+    expect(reveal(c.outputs)).toBeDefined();
+  });
+
+  it("exits 2 with the config error and writes nothing on a bad stack file", async () => {
+    const root = mkdtempSync(join(tmpdir(), "proj-"));
+    copyFileSync(join(ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
+    const dev = readFileSync(join(ROOT, "Pulumi.dev.yaml"), "utf8");
+    writeFileSync(join(root, "Pulumi.broken.yaml"), dev.replace("namespace: volteryde-dev", "namespace: Volteryde_Dev"));
+    const out = mkdtempSync(join(tmpdir(), "plan-"));
+    let error = "";
+    const code = await plan({ stack: "broken", out, verify: false, root, write: () => undefined, writeError: (t) => (error += t) });
+    expect(code).toBe(2);
+    expect(error).toContain('volteryde-infra:kubernetes.namespace: got "Volteryde_Dev"');
+    expect(readdirSync(out)).toEqual([]);
+  });
+});
