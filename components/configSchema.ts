@@ -269,6 +269,28 @@ function formatIssues(error: z.ZodError): string[] {
   });
 }
 
+/** A cycle in the "reads from" graph, as a path that starts and ends at the same key, if any. */
+export function findCycle(edges: readonly (readonly [string, readonly string[]])[]): string[] | undefined {
+  const next = new Map(edges.map(([k, v]) => [k, v]));
+  const state = new Map<string, "open" | "done">();
+  const walk = (key: string, path: string[]): string[] | undefined => {
+    if (state.get(key) === "open") return [...path.slice(path.indexOf(key)), key];
+    if (state.get(key) === "done") return undefined;
+    state.set(key, "open");
+    for (const to of next.get(key) ?? []) {
+      const found = walk(to, [...path, key]);
+      if (found) return found;
+    }
+    state.set(key, "done");
+    return undefined;
+  };
+  for (const [key] of edges) {
+    const found = walk(key, []);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 function mergeDefined<T extends object>(base: T, override: Partial<T> | undefined): T {
   const result = { ...base } as Record<string, unknown>;
   for (const [k, v] of Object.entries(override ?? {})) if (v !== undefined) result[k] = v;
@@ -324,6 +346,10 @@ export function parseSettings(stack: string, raw: Record<string, unknown>): Sett
       image: `${s.images.registry}/${svc.key}:${s.images.tag}`,
     };
   });
+  // Reader grants need the reader's role first, so the platform builds readers first: a cycle
+  // (a reads b, b reads a) has no such order.
+  const cycle = findCycle(services.map((x) => [x.service.key, x.readsFrom] as const));
+  if (cycle) check(false, `services.${cycle[0]}.readsFrom`, cycle.slice(1), `cross-service reads must not form a cycle (${cycle.join(" -> ")})`);
   for (const key of s.temporal.services) {
     check(enabledKeys.has(key), "temporal.services", key, `must name an enabled service (${[...enabledKeys].join(", ")})`);
   }

@@ -84,6 +84,11 @@ const BAD: BadCase[] = [
     message: ["volteryde-infra:services.booking.readsFrom", '"users"', "must name an enabled service"],
   },
   {
+    what: "cross-service reads in a cycle",
+    overrides: { services: { booking: { readsFrom: ["users"] }, users: { readsFrom: ["payment"] }, payment: { readsFrom: ["booking"] } } },
+    message: ["volteryde-infra:services.", ".readsFrom", "must not form a cycle", "users -> payment -> booking -> users"],
+  },
+  {
     what: "Temporal workers for a disabled service",
     overrides: { services: { charging: { enabled: false } } },
     message: ["volteryde-infra:temporal.services", '"charging"', "must name an enabled service"],
