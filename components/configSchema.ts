@@ -151,6 +151,12 @@ export const settingsSchema = z
         recoveryWindowInDays: z.union([z.literal(0), z.number().int().min(7).max(30)]).default(30),
         kmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)\/.+$/, { message: "must be a KMS key ARN" }).optional(),
         jwtRotation: rotationValue.default("1"),
+        /**
+         * Services whose pods get JWT_SECRET. It is a symmetric signing key: whoever holds it can
+         * mint tokens, so only the services that issue them get it (README "Platform secrets").
+         * Disabled services in the list are skipped.
+         */
+        jwtServices: z.array(serviceKey).default(["auth", "client-auth"]),
       })
       .strict()
       .prefault({}),

@@ -58,5 +58,13 @@ export function kubernetesSecretName(serviceKey: string, kind: CredentialKind): 
   return kind === "app" ? `${serviceKey}-database` : `${serviceKey}-database-migrator`;
 }
 
+/**
+ * Kubernetes Secret of a platform-wide secret, e.g. `volteryde-jwt-secret`: one Secret per value,
+ * so a pod is given exactly the shared secrets it needs. Same name in both delivery modes.
+ */
+export function platformKubernetesSecretName(name: string): string {
+  return `volteryde-${name}`;
+}
+
 /** The guide's ConfigMap name. */
 export const CONFIG_MAP_NAME = "volteryde-config";

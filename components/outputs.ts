@@ -19,6 +19,23 @@ export interface ServiceOutputs {
     readonly users: readonly string[];
     readonly activeUser: string;
   };
+  /** Where its credentials live (names and ARNs, never values). */
+  readonly secrets: {
+    /** Secrets Manager secret of the runtime credentials (`volteryde/<stack>/<svc>/app`). */
+    readonly appSecretArn: pulumi.Output<string>;
+    /** Secrets Manager secret of the migration credentials (`.../migrator`). */
+    readonly migratorSecretArn: pulumi.Output<string>;
+    /** Kubernetes Secret the service's pods read (`<svc>-database`). */
+    readonly kubernetesAppSecret: pulumi.Output<string>;
+    /** Kubernetes Secret the migration Job reads (`<svc>-database-migrator`). */
+    readonly kubernetesMigratorSecret: pulumi.Output<string>;
+  };
+}
+
+/** One shared secret: its Secrets Manager ARN and the Kubernetes Secret that carries it. */
+export interface PlatformSecretOutputs {
+  readonly secretArn: pulumi.Output<string>;
+  readonly kubernetesSecret: pulumi.Output<string>;
 }
 
 export interface StackOutputs {
@@ -35,6 +52,12 @@ export interface StackOutputs {
     readonly sslMode: string;
   };
   readonly services: Readonly<Record<string, ServiceOutputs>>;
+  /** JWT_SECRET (for `jwtServices` only) and TEMPORAL_API_KEY (for the Temporal workers only). */
+  readonly platformSecrets: {
+    readonly jwtSecret: PlatformSecretOutputs;
+    readonly temporalApiKey: PlatformSecretOutputs;
+    readonly jwtServices: readonly string[];
+  };
 }
 
 export function stackOutputs(config: PlatformConfig, platform: Platform): StackOutputs {
@@ -51,6 +74,12 @@ export function stackOutputs(config: PlatformConfig, platform: Platform): StackO
         users: [roles.users.blue, roles.users.green],
         activeUser: roles.users[svc.rotation.active],
       },
+      secrets: {
+        appSecretArn: p.credentials.app.secretArn,
+        migratorSecretArn: p.credentials.migrator.secretArn,
+        kubernetesAppSecret: p.secrets.appSecretName,
+        kubernetesMigratorSecret: p.secrets.migratorSecretName,
+      },
     };
   }
   return {
@@ -65,5 +94,13 @@ export function stackOutputs(config: PlatformConfig, platform: Platform): StackO
       sslMode: config.sslMode,
     },
     services,
+    platformSecrets: {
+      jwtSecret: { secretArn: platform.platformSecrets.jwt.secretArn, kubernetesSecret: platform.platformSecrets.jwt.kubernetesSecretName },
+      temporalApiKey: {
+        secretArn: platform.platformSecrets.temporalApiKey.secretArn,
+        kubernetesSecret: platform.platformSecrets.temporalApiKey.kubernetesSecretName,
+      },
+      jwtServices: platform.platformSecrets.jwtServices,
+    },
   };
 }

@@ -8,8 +8,13 @@ import { PlatformConfig } from "./config";
 import { connectionLimits } from "./connectionBudget";
 import { DatabaseBaseline } from "./databaseBaseline";
 import { ServiceSettings } from "./configSchema";
+import { ExternalSecretsStore } from "./externalSecretsStore";
+import { awsSecretName, loginName, platformSecretName } from "./naming";
+import { PLATFORM_SECRET_IDS, PlatformSecrets } from "./platformSecrets";
+import { DeliverySettings } from "./secretDelivery";
 import { ServiceCredentials } from "./serviceCredentials";
 import { ServiceDatabase } from "./serviceDatabase";
+import { ServiceSecrets } from "./serviceSecrets";
 
 /** Services ordered so that every reader comes before the services it reads. */
 export function readersFirst(services: readonly ServiceSettings[]): ServiceSettings[] {
@@ -35,12 +40,18 @@ export interface PlatformArgs {
 export interface ServicePlatform {
   readonly credentials: ServiceCredentials;
   readonly database: ServiceDatabase;
+  /** Its Kubernetes Secrets: `appSecretName` for the pods, `migratorSecretName` for the migration Job. */
+  readonly secrets: ServiceSecrets;
 }
 
 export class Platform extends pulumi.ComponentResource {
   public readonly baseline: DatabaseBaseline;
   /** Keyed by service key, enabled services only, in catalogue order. */
   public readonly services: ReadonlyMap<string, ServicePlatform>;
+  /** JWT_SECRET and TEMPORAL_API_KEY (Secrets Manager and Kubernetes). */
+  public readonly platformSecrets: PlatformSecrets;
+  /** The IRSA SecretStore, when delivery is external-secrets without a ClusterSecretStore. */
+  public readonly secretStore?: ExternalSecretsStore;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("volteryde:index:Platform", name, {}, opts);
@@ -108,10 +119,76 @@ export class Platform extends pulumi.ComponentResource {
       );
     }
 
+    // Delivery of the secrets into the namespace (issue #4). The namespace is the configured name
+    // until the workloads (issue #5) pass the Namespace resource's name, so Secrets wait for it.
+    const namespace: pulumi.Input<string> = config.kubernetes.namespace;
+    const es = config.externalSecrets;
+    if (config.secretsDelivery === "external-secrets" && !es.clusterSecretStore) {
+      this.secretStore = new ExternalSecretsStore(
+        "external-secrets",
+        {
+          namespace,
+          region: config.awsRegion,
+          oidcProviderArn: es.oidcProviderArn!,
+          secretNames: [
+            ...config.services.flatMap((svc) => [awsSecretName(config.stack, svc.service.key, "app"), awsSecretName(config.stack, svc.service.key, "migrator")]),
+            ...Object.values(PLATFORM_SECRET_IDS).map((id) => platformSecretName(config.stack, id)),
+          ],
+          kmsKeyArn: config.secrets.kmsKeyArn,
+          tags: { Environment: config.stack, Service: "platform", ManagedBy: "pulumi" },
+        },
+        { parent: this },
+      );
+    }
+    const delivery: DeliverySettings =
+      config.secretsDelivery === "kubernetes"
+        ? { mode: "kubernetes", namespace }
+        : {
+            mode: "external-secrets",
+            namespace,
+            store: this.secretStore?.storeRef ?? { name: es.clusterSecretStore!, kind: "ClusterSecretStore" },
+            refreshInterval: es.refreshInterval,
+          };
+    const enabled = new Set(config.services.map((svc) => svc.service.key));
+    this.platformSecrets = new PlatformSecrets(
+      "platform",
+      {
+        stack: config.stack,
+        jwtRotation: config.secrets.jwtRotation,
+        jwtServices: config.secrets.jwtServices.filter((key) => enabled.has(key)),
+        temporalApiKey: config.credentials.temporalApiKey,
+        kmsKeyArn: config.secrets.kmsKeyArn,
+        recoveryWindowInDays: config.secrets.recoveryWindowInDays,
+        protect: config.protect,
+        delivery,
+      },
+      { parent: this },
+    );
+
     const services = new Map<string, ServicePlatform>();
     for (const svc of config.services) {
       const key = svc.service.key;
-      services.set(key, { credentials: credentials.get(key)!, database: databases.get(key)! });
+      const creds = credentials.get(key)!;
+      const database = databases.get(key)!;
+      // User names as Outputs of the database roles: a Secret names a login only once the role
+      // (with its current password) exists, so pods never read a user the database lacks.
+      const secrets = new ServiceSecrets(
+        key,
+        {
+          service: svc.service,
+          app: {
+            ...creds.app,
+            username: database.userNames[creds.activeUser].apply((role) => loginName(role, config.runtimeEndpoint, config.projectRef)),
+          },
+          migrator: {
+            ...creds.migrator,
+            username: database.migratorName.apply((role) => loginName(role, config.adminEndpoint, config.projectRef)),
+          },
+          delivery,
+        },
+        { parent: this },
+      );
+      services.set(key, { credentials: creds, database, secrets });
     }
     this.services = services;
     this.registerOutputs({});
