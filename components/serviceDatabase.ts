@@ -201,11 +201,14 @@ export class ServiceDatabase extends pulumi.ComponentResource {
         );
       }
     }
-    // Functions are executable by PUBLIC by default; inside a service schema only grantees may.
+    // Functions are executable by PUBLIC by default. A per-schema default privilege cannot take
+    // that away (PostgreSQL only adds per-schema defaults to the global ones), so this one has no
+    // schema: functions the owner creates anywhere are not executable by PUBLIC. The verifier
+    // caught the per-schema version letting another service execute this schema's functions.
     inLane("default-privileges", (dependsOn) =>
       new postgresql.DefaultPrivileges(
         `${name}-public-default-functions`,
-        { database: args.database, schema: schema.name, owner: owner.name, role: "public", objectType: "function", privileges: [] },
+        { database: args.database, owner: owner.name, role: "public", objectType: "function", privileges: [] },
         { ...parent, dependsOn, deleteBeforeReplace: true },
       ),
     );

@@ -120,7 +120,8 @@ describe("grants and default privileges", () => {
       ["svc_fleet_app", "table", "svc_fleet_owner", "svc_fleet", ["SELECT", "INSERT", "UPDATE", "DELETE"]],
       ["svc_fleet_app", "sequence", "svc_fleet_owner", "svc_fleet", ["USAGE", "SELECT"]],
       ["svc_fleet_app", "function", "svc_fleet_owner", "svc_fleet", ["EXECUTE"]],
-      ["public", "function", "svc_fleet_owner", "svc_fleet", []],
+      // Global (no schema): a per-schema default cannot remove PUBLIC's EXECUTE.
+      ["public", "function", "svc_fleet_owner", undefined, []],
     ]);
     for (const d of children(captures.dev, "fleet", DEFAULTS)) expect(d.options.deleteBeforeReplace).toBe(true);
   });

@@ -1,0 +1,165 @@
+/**
+ * The SQL the PostgreSQL provider issues for the captured `postgresql:*` resources, in an order
+ * that respects the graph. It follows cyrilgdn/terraform-provider-postgresql (which
+ * @pulumi/postgresql bridges):
+ *  - Role: CREATE ROLE with every attribute spelled out, GRANT for each `roles` entry, then
+ *    ALTER ROLE ... SET for search_path, timeouts and `assumeRole` (SET ROLE);
+ *  - Schema, Grant, DefaultPrivileges on a schema whose owner is not the admin: `withRolesGranted`
+ *    temporarily grants the owner to the admin (a non-superuser, like Supabase's `postgres`) and
+ *    revokes it afterwards;
+ *  - Grant: REVOKE ALL first, then GRANT (so reducing privileges works); `objects: []` means
+ *    ALL <TYPE>S IN SCHEMA; an empty privilege list is only the REVOKE; role `public` is PUBLIC;
+ *  - DefaultPrivileges: ALTER DEFAULT PRIVILEGES FOR ROLE <owner> IN SCHEMA ... REVOKE ALL, then
+ *    GRANT.
+ * Passwords render as '[secret]' unless `revealSecrets` (the verifier, in memory only).
+ */
+import { Capture, CapturedResource, reveal } from "../capture";
+import { topologicalOrder } from "../graph";
+
+export interface SqlOptions {
+  /** Put real passwords in the statements (never written to disk). @default false */
+  readonly revealSecrets?: boolean;
+}
+
+export interface ResourceSql {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  /** Statements in the order the provider runs them (one transaction per resource). */
+  readonly statements: readonly string[];
+}
+
+export function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function literal(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** Role names in grants: `public` is the PUBLIC pseudo-role, not an identifier. */
+function grantee(role: string): string {
+  return role.toLowerCase() === "public" ? "PUBLIC" : ident(role);
+}
+
+const PLURAL: Record<string, string> = { table: "TABLES", sequence: "SEQUENCES", function: "FUNCTIONS", type: "TYPES", schema: "SCHEMAS" };
+
+/** The provider's `withRolesGranted` for a non-superuser admin. */
+function asOwner(owner: string | undefined, statements: string[]): string[] {
+  if (!owner) return statements;
+  return [
+    `GRANT ${ident(owner)} TO CURRENT_USER -- withRolesGranted: only if the admin is not a member yet`,
+    ...statements,
+    `REVOKE ${ident(owner)} FROM CURRENT_USER -- withRolesGranted: undo the temporary grant`,
+  ];
+}
+
+function roleSql(i: Record<string, unknown>, revealSecrets: boolean): string[] {
+  const name = String(i.name);
+  const flag = (value: unknown, yes: string, no: string, dflt: boolean) => ((value ?? dflt) ? yes : no);
+  const attributes = [
+    flag(i.superuser, "SUPERUSER", "NOSUPERUSER", false),
+    flag(i.createDatabase, "CREATEDB", "NOCREATEDB", false),
+    flag(i.createRole, "CREATEROLE", "NOCREATEROLE", false),
+    flag(i.inherit, "INHERIT", "NOINHERIT", true),
+    flag(i.login, "LOGIN", "NOLOGIN", false),
+    flag(i.replication, "REPLICATION", "NOREPLICATION", false),
+    flag(i.bypassRowLevelSecurity, "BYPASSRLS", "NOBYPASSRLS", false),
+    `CONNECTION LIMIT ${Number(i.connectionLimit ?? -1)}`,
+  ];
+  if (i.password !== undefined) attributes.push(`PASSWORD ${literal(revealSecrets ? String(i.password) : "[secret]")}`);
+  attributes.push(`VALID UNTIL ${literal(String(i.validUntil ?? "infinity"))}`);
+  const out = [`CREATE ROLE ${ident(name)} WITH ${attributes.join(" ")}`];
+  for (const member of (i.roles as string[] | undefined) ?? []) out.push(`GRANT ${ident(member)} TO ${ident(name)}`);
+  const paths = (i.searchPaths as string[] | undefined) ?? [];
+  if (paths.length) out.push(`ALTER ROLE ${ident(name)} SET search_path TO ${paths.map(ident).join(", ")}`);
+  if (i.statementTimeout !== undefined) out.push(`ALTER ROLE ${ident(name)} SET statement_timeout TO ${Number(i.statementTimeout)}`);
+  if (i.idleInTransactionSessionTimeout !== undefined) {
+    out.push(`ALTER ROLE ${ident(name)} SET idle_in_transaction_session_timeout TO ${Number(i.idleInTransactionSessionTimeout)}`);
+  }
+  if (i.assumeRole) out.push(`ALTER ROLE ${ident(name)} SET ROLE TO ${ident(String(i.assumeRole))}`);
+  return out;
+}
+
+function schemaSql(i: Record<string, unknown>): string[] {
+  const owner = i.owner ? String(i.owner) : undefined;
+  const ifNotExists = i.ifNotExists === false ? "" : "IF NOT EXISTS ";
+  return asOwner(owner, [`CREATE SCHEMA ${ifNotExists}${ident(String(i.name))}${owner ? ` AUTHORIZATION ${ident(owner)}` : ""}`]);
+}
+
+function grantSql(i: Record<string, unknown>, schemaOwner: (schema: string) => string | undefined): string[] {
+  const type = String(i.objectType);
+  const role = grantee(String(i.role));
+  const privileges = (i.privileges as string[]) ?? [];
+  const objects = (i.objects as string[] | undefined) ?? [];
+  const option = i.withGrantOption ? " WITH GRANT OPTION" : "";
+  let target: string;
+  if (type === "database") target = `DATABASE ${ident(String(i.database))}`;
+  else if (type === "schema") target = `SCHEMA ${ident(String(i.schema))}`;
+  else if (objects.length) target = `${type.toUpperCase()} ${objects.map((o) => `${ident(String(i.schema))}.${ident(o)}`).join(", ")}`;
+  else target = `ALL ${PLURAL[type]} IN SCHEMA ${ident(String(i.schema))}`;
+  const statements = [`REVOKE ALL PRIVILEGES ON ${target} FROM ${role}`];
+  if (privileges.length) statements.push(`GRANT ${privileges.join(", ")} ON ${target} TO ${role}${option}`);
+  return type === "database" ? statements : asOwner(schemaOwner(String(i.schema)), statements);
+}
+
+function defaultPrivilegesSql(i: Record<string, unknown>): string[] {
+  const owner = String(i.owner);
+  const role = grantee(String(i.role));
+  const scope = `ALTER DEFAULT PRIVILEGES FOR ROLE ${ident(owner)}${i.schema ? ` IN SCHEMA ${ident(String(i.schema))}` : ""}`;
+  const on = PLURAL[String(i.objectType)];
+  const privileges = (i.privileges as string[]) ?? [];
+  const statements = [`${scope} REVOKE ALL ON ${on} FROM ${role}`];
+  if (privileges.length) statements.push(`${scope} GRANT ${privileges.join(", ")} ON ${on} TO ${role}${i.withGrantOption ? " WITH GRANT OPTION" : ""}`);
+  return asOwner(owner, statements);
+}
+
+/** The provider's statements per resource, dependencies first. */
+export function sqlStatements(c: Capture, options: SqlOptions = {}): ResourceSql[] {
+  const revealSecrets = options.revealSecrets ?? false;
+  const schemaOwners = new Map<string, string | undefined>();
+  for (const r of c.resources.filter((x) => x.type === "postgresql:index/schema:Schema")) {
+    const i = reveal(r.inputs) as Record<string, unknown>;
+    schemaOwners.set(String(i.name), i.owner ? String(i.owner) : undefined);
+  }
+  // `public` belongs to pg_database_owner (PostgreSQL 15+), which the admin is as the
+  // database owner: no temporary grant needed.
+  const schemaOwner = (schema: string) => schemaOwners.get(schema);
+
+  const render = (r: CapturedResource): string[] | undefined => {
+    // Passwords stay SecretValue until here; everything else is plain.
+    const i = reveal(r.inputs) as Record<string, unknown>;
+    switch (r.type) {
+      case "postgresql:index/role:Role":
+        return roleSql(i, revealSecrets);
+      case "postgresql:index/schema:Schema":
+        return schemaSql(i);
+      case "postgresql:index/grant:Grant":
+        return grantSql(i, schemaOwner);
+      case "postgresql:index/defaultPrivileges:DefaultPrivileges":
+        return defaultPrivilegesSql(i);
+      default:
+        if (r.type.startsWith("postgresql:index/")) throw new Error(`no SQL rendering for ${r.type} (${r.name})`);
+        return undefined;
+    }
+  };
+  return topologicalOrder(c).flatMap((r) => {
+    const statements = render(r);
+    return statements ? [{ urn: r.urn, type: r.type, name: r.name, statements }] : [];
+  });
+}
+
+/** The whole script, for a DBA to read: one commented block per resource. */
+export function renderSql(c: Capture, options: SqlOptions = {}): string {
+  const blocks = sqlStatements(c, options).map(
+    (r) => `-- ${r.type.split(":").pop()} ${r.name}\nBEGIN;\n${r.statements.map((s) => `${s};`).join("\n")}\nCOMMIT;`,
+  );
+  const header = [
+    `-- SQL the PostgreSQL provider issues for stack "${c.stack}" (${c.project}), dependencies first.`,
+    "-- Generated from the program's captured graph by tools/sql/render.ts; passwords are hidden.",
+    "-- Run as the admin login: LOGIN CREATEROLE, owner of the database, not a superuser.",
+    "-- On PostgreSQL 16+ the admin also needs SET on roles it creates for CREATE SCHEMA ... AUTHORIZATION:",
+    "--   ALTER ROLE CURRENT_USER SET createrole_self_grant = 'set, inherit';",
+  ].join("\n");
+  return `${[header, ...blocks].join("\n\n")}\n`;
+}
