@@ -236,6 +236,8 @@ export interface Settings {
   readonly secretsDelivery: ParsedSettings["secretsDelivery"];
   readonly externalSecrets: ParsedSettings["externalSecrets"];
   readonly temporal: ParsedSettings["temporal"];
+  /** What every service starts from (the ConfigMap's pool settings, the workers' resources). */
+  readonly defaults: ParsedSettings["defaults"];
   /** Enabled services, in catalogue order. */
   readonly services: readonly ServiceSettings[];
 }
@@ -402,6 +404,7 @@ export function parseSettings(stack: string, raw: Record<string, unknown>): Sett
     secretsDelivery: s.secretsDelivery,
     externalSecrets: s.externalSecrets,
     temporal: s.temporal,
+    defaults: s.defaults,
     services,
   });
 }

@@ -2,6 +2,7 @@
  * Names are a public contract: roles, AWS secrets and Kubernetes objects are looked up by them,
  * and a change renames (replaces) a resource. One place derives them all from the catalogue.
  */
+import { createHash } from "crypto";
 import { ServiceDefinition } from "./catalogue";
 import { Endpoint } from "./configSchema";
 
@@ -68,3 +69,18 @@ export function platformKubernetesSecretName(name: string): string {
 
 /** The guide's ConfigMap name. */
 export const CONFIG_MAP_NAME = "volteryde-config";
+
+/**
+ * The migration Job of a service for an image tag, e.g. `booking-migrate-v1-14-2`: a new tag is a
+ * new Job, so a new version runs its migrations again. A DNS-1123 label of at most 63 characters
+ * (the Job controller copies it into a pod label); when the tag had to be changed to fit (case,
+ * `.`/`_`, length), a hash of the real tag keeps distinct tags distinct.
+ */
+export function migrationJobName(serviceKey: string, tag: string): string {
+  const prefix = `${serviceKey}-migrate-`;
+  const cleaned = tag.toLowerCase().replace(/[^a-z0-9-]/g, "-");
+  if (cleaned === tag && cleaned.length <= 63 - prefix.length && !cleaned.endsWith("-")) return `${prefix}${cleaned}`;
+  const hash = createHash("sha256").update(tag).digest("hex").slice(0, 8);
+  const body = cleaned.slice(0, 63 - prefix.length - hash.length - 1).replace(/-+$/, "");
+  return `${prefix}${body ? `${body}-` : ""}${hash}`;
+}

@@ -3,6 +3,7 @@
  * database access and workload. Services are independent chains so Pulumi deploys them in
  * parallel; only config (`readsFrom`, Temporal services) links them.
  */
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "./config";
 import { connectionLimits } from "./connectionBudget";
@@ -10,11 +11,14 @@ import { DatabaseBaseline } from "./databaseBaseline";
 import { ServiceSettings } from "./configSchema";
 import { ExternalSecretsStore } from "./externalSecretsStore";
 import { awsSecretName, loginName, platformSecretName } from "./naming";
+import { PlatformConfigMap } from "./platformConfigMap";
 import { PLATFORM_SECRET_IDS, PlatformSecrets } from "./platformSecrets";
 import { DeliverySettings } from "./secretDelivery";
 import { ServiceCredentials } from "./serviceCredentials";
 import { ServiceDatabase } from "./serviceDatabase";
 import { ServiceSecrets } from "./serviceSecrets";
+import { ServiceWorkload } from "./serviceWorkload";
+import { TemporalWorkers } from "./temporalWorkers";
 
 /** Services ordered so that every reader comes before the services it reads. */
 export function readersFirst(services: readonly ServiceSettings[]): ServiceSettings[] {
@@ -42,6 +46,8 @@ export interface ServicePlatform {
   readonly database: ServiceDatabase;
   /** Its Kubernetes Secrets: `appSecretName` for the pods, `migratorSecretName` for the migration Job. */
   readonly secrets: ServiceSecrets;
+  /** Its migration Job, Deployment, Service and PodDisruptionBudget. */
+  readonly workload: ServiceWorkload;
 }
 
 export class Platform extends pulumi.ComponentResource {
@@ -52,6 +58,11 @@ export class Platform extends pulumi.ComponentResource {
   public readonly platformSecrets: PlatformSecrets;
   /** The IRSA SecretStore, when delivery is external-secrets without a ClusterSecretStore. */
   public readonly secretStore?: ExternalSecretsStore;
+  /** The namespace everything Kubernetes lives in (an Output of the Namespace when created here). */
+  public readonly namespace: pulumi.Output<string>;
+  /** `volteryde-config`. */
+  public readonly configMap: PlatformConfigMap;
+  public readonly temporalWorkers: TemporalWorkers;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("volteryde:index:Platform", name, {}, opts);
@@ -119,9 +130,42 @@ export class Platform extends pulumi.ComponentResource {
       );
     }
 
-    // Delivery of the secrets into the namespace (issue #4). The namespace is the configured name
-    // until the workloads (issue #5) pass the Namespace resource's name, so Secrets wait for it.
-    const namespace: pulumi.Input<string> = config.kubernetes.namespace;
+    // Every Kubernetes object names the namespace through this Output, so it waits for the
+    // Namespace when the program creates it. Deleting a namespace deletes everything in it:
+    // retained in protected stacks.
+    const namespace = config.kubernetes.createNamespace
+      ? new k8s.core.v1.Namespace(
+          "namespace",
+          {
+            metadata: {
+              name: config.kubernetes.namespace,
+              labels: {
+                // Every pod here meets the restricted Pod Security Standard; enforce it.
+                "pod-security.kubernetes.io/enforce": "restricted",
+                "app.kubernetes.io/part-of": "volteryde",
+                "app.kubernetes.io/managed-by": "pulumi",
+              },
+            },
+          },
+          { parent: this, retainOnDelete: config.protect },
+        ).metadata.name
+      : pulumi.output(config.kubernetes.namespace);
+    this.namespace = namespace;
+    this.configMap = new PlatformConfigMap(
+      "shared",
+      {
+        namespace,
+        runtimeEndpoint: config.runtimeEndpoint,
+        database: config.database,
+        sslMode: config.sslMode,
+        pool: config.defaults.pool,
+        supabaseUrl: config.supabaseUrl,
+        nodeEnv: config.nodeEnv,
+        temporalAddress: config.temporal.address,
+        temporalNamespace: config.temporal.namespace,
+      },
+      { parent: this },
+    );
     const es = config.externalSecrets;
     if (config.secretsDelivery === "external-secrets" && !es.clusterSecretStore) {
       this.secretStore = new ExternalSecretsStore(
@@ -188,9 +232,62 @@ export class Platform extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      services.set(key, { credentials: creds, database, secrets });
+      const workload = new ServiceWorkload(
+        key,
+        {
+          key,
+          schema: svc.service.schema,
+          namespace,
+          image: svc.image,
+          tag: config.images.tag,
+          imagePullPolicy: config.images.pullPolicy,
+          replicas: svc.replicas,
+          resources: svc.resources,
+          probe: svc.probe,
+          pool: svc.pool,
+          migrationCommand: svc.migrationCommand,
+          configMap: this.configMap,
+          appSecretName: secrets.appSecretName,
+          migratorSecretName: secrets.migratorSecretName,
+          adminEndpoint: config.adminEndpoint,
+          activeUser: svc.rotation.active,
+          activeRotation: svc.rotation[svc.rotation.active],
+          jwt: this.platformSecrets.jwtServices.includes(key)
+            ? { secretName: this.platformSecrets.jwt.kubernetesSecretName, rotation: config.secrets.jwtRotation }
+            : undefined,
+          database,
+        },
+        { parent: this },
+      );
+      services.set(key, { credentials: creds, database, secrets, workload });
     }
     this.services = services;
+
+    this.temporalWorkers = new TemporalWorkers(
+      "temporal",
+      {
+        namespace,
+        image: `${config.images.registry}/${config.temporal.image}:${config.images.tag}`,
+        tag: config.images.tag,
+        imagePullPolicy: config.images.pullPolicy,
+        replicas: config.temporal.replicas,
+        resources: config.defaults.resources,
+        configMap: this.configMap,
+        temporalApiKey: { secretName: this.platformSecrets.temporalApiKey.kubernetesSecretName, versionId: this.platformSecrets.temporalApiKey.versionId },
+        services: config.temporal.services.map((key) => {
+          const svc = config.services.find((s) => s.service.key === key)!;
+          const p = services.get(key)!;
+          return {
+            service: svc.service,
+            appSecretName: p.secrets.appSecretName,
+            activeUser: svc.rotation.active,
+            activeRotation: svc.rotation[svc.rotation.active],
+            migrationJob: p.workload.migrationJob,
+          };
+        }),
+      },
+      { parent: this },
+    );
     this.registerOutputs({});
   }
 }

@@ -49,6 +49,8 @@ export interface PlatformSecret {
   /** Environment variable and key in the Kubernetes Secret (and in the AWS secret's JSON). */
   readonly key: string;
   readonly secretArn: pulumi.Output<string>;
+  /** Secrets Manager version id of the current value (non-secret; changes with the value). */
+  readonly versionId: pulumi.Output<string>;
   /** Name of the Kubernetes Secret; an Output of the declared Secret/ExternalSecret. */
   readonly kubernetesSecretName: pulumi.Output<string>;
 }
@@ -100,7 +102,7 @@ export class PlatformSecrets extends pulumi.ComponentResource {
         },
         this,
       );
-      return { key, secretArn: secret.arn, kubernetesSecretName };
+      return { key, secretArn: secret.arn, versionId: version.versionId, kubernetesSecretName };
     };
 
     const jwt = new random.RandomPassword(

