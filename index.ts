@@ -9,3 +9,5 @@ export const contractVersion = outputs.contractVersion;
 export const environment = outputs.environment;
 export const database = outputs.database;
 export const services = outputs.services;
+export const kubernetes = outputs.kubernetes;
+export const platformSecrets = outputs.platformSecrets;

@@ -30,6 +30,14 @@ export interface ServiceOutputs {
     /** Kubernetes Secret the migration Job reads (`<svc>-database-migrator`). */
     readonly kubernetesMigratorSecret: pulumi.Output<string>;
   };
+  /** Its Kubernetes objects, by name. */
+  readonly kubernetes: {
+    readonly deployment: pulumi.Output<string>;
+    /** ClusterIP Service: `http://<service>.<namespace>.svc.cluster.local`. */
+    readonly service: pulumi.Output<string>;
+    /** The current version's migration Job (`<svc>-migrate-<tag>`). */
+    readonly migrationJob: pulumi.Output<string>;
+  };
 }
 
 /** One shared secret: its Secrets Manager ARN and the Kubernetes Secret that carries it. */
@@ -52,6 +60,14 @@ export interface StackOutputs {
     readonly sslMode: string;
   };
   readonly services: Readonly<Record<string, ServiceOutputs>>;
+  /** Where the workloads run. */
+  readonly kubernetes: {
+    readonly namespace: pulumi.Output<string>;
+    /** The shared ConfigMap, `volteryde-config`. */
+    readonly configMap: pulumi.Output<string>;
+    /** The Temporal workers' Deployment. */
+    readonly temporalWorkers: pulumi.Output<string>;
+  };
   /** JWT_SECRET (for `jwtServices` only) and TEMPORAL_API_KEY (for the Temporal workers only). */
   readonly platformSecrets: {
     readonly jwtSecret: PlatformSecretOutputs;
@@ -80,6 +96,11 @@ export function stackOutputs(config: PlatformConfig, platform: Platform): StackO
         kubernetesAppSecret: p.secrets.appSecretName,
         kubernetesMigratorSecret: p.secrets.migratorSecretName,
       },
+      kubernetes: {
+        deployment: p.workload.deploymentName,
+        service: p.workload.serviceName,
+        migrationJob: p.workload.migrationJobName,
+      },
     };
   }
   return {
@@ -94,6 +115,11 @@ export function stackOutputs(config: PlatformConfig, platform: Platform): StackO
       sslMode: config.sslMode,
     },
     services,
+    kubernetes: {
+      namespace: platform.namespace,
+      configMap: platform.configMap.name,
+      temporalWorkers: platform.temporalWorkers.deploymentName,
+    },
     platformSecrets: {
       jwtSecret: { secretArn: platform.platformSecrets.jwt.secretArn, kubernetesSecret: platform.platformSecrets.jwt.kubernetesSecretName },
       temporalApiKey: {

@@ -2,6 +2,8 @@
  * Invariants of the whole graph, for both stacks: they hold for every component, present and
  * future. Explicit providers, everything parented under the platform, stable child names.
  */
+import { readFileSync } from "fs";
+import { join } from "path";
 import { Capture, CapturedResource } from "../tools/capture";
 import { captureStack } from "../tools/run";
 
@@ -57,4 +59,13 @@ describe.each(STACKS)("%s stack graph", (stack) => {
     const keys = c.resources.map((r) => `${r.type}::${r.name}`);
     expect(new Set(keys).size).toBe(keys.length);
   });
+});
+
+it("index.ts exports every key of the stack-output contract, and nothing else", () => {
+  // `pulumi up` runs index.ts, whose exports are the stack outputs; the capture reads main()'s
+  // return value. The two must be the same contract.
+  const source = readFileSync(join(__dirname, "..", "index.ts"), "utf8");
+  const exported = [...source.matchAll(/^export const (\w+) = outputs\.(\w+);$/gm)];
+  for (const [, name, key] of exported) expect(name).toBe(key);
+  expect(exported.map((m) => m[1]).sort()).toEqual(Object.keys(captures.dev.outputs).sort());
 });
