@@ -1,0 +1,53 @@
+/** Pure workload helpers: the rollout checksum, label values, migration Job names. */
+import fc from "fast-check";
+import * as pulumi from "@pulumi/pulumi";
+import { labelValue, rolloutChecksum } from "../../components/podTemplate";
+import { migrationJobName } from "../../components/naming";
+import { SERVICE_KEYS } from "../../components/catalogue";
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+/** What config accepts as an image tag (configSchema.ts). */
+const tag = fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/);
+
+describe("rolloutChecksum", () => {
+  it("ignores key order and changes with any value", () => {
+    expect(rolloutChecksum({ a: 1, b: { c: "x", d: "y" } })).toBe(rolloutChecksum({ b: { d: "y", c: "x" }, a: 1 }));
+    expect(rolloutChecksum({ a: 1, b: { c: "x" } })).not.toBe(rolloutChecksum({ a: 1, b: { c: "z" } }));
+    expect(rolloutChecksum({ activeUser: "blue" })).not.toBe(rolloutChecksum({ activeUser: "green" }));
+  });
+
+  it("refuses an Output or a secret anywhere in its input: it hashes plain data only", () => {
+    expect(() => rolloutChecksum({ config: { password: pulumi.secret("hunter2") } })).toThrow("inputs.config.password is not plain data");
+    expect(() => rolloutChecksum({ list: [pulumi.output("x")] })).toThrow("inputs.list[0] is not plain data");
+  });
+});
+
+describe("labelValue", () => {
+  it("always yields a valid label value", () => {
+    fc.assert(fc.property(fc.string({ maxLength: 200 }), (s) => LABEL_VALUE.test(labelValue(s))));
+    expect(labelValue("v1.14.2")).toBe("v1.14.2");
+  });
+});
+
+describe("migrationJobName", () => {
+  it("keeps a tag that is already a DNS label, readable", () => {
+    expect(migrationJobName("booking", "v1-14-2")).toBe("booking-migrate-v1-14-2");
+  });
+
+  it("is a DNS-1123 label of at most 63 characters for every tag config accepts", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...SERVICE_KEYS), tag, (key, t) => {
+        const name = migrationJobName(key, t);
+        return DNS_LABEL.test(name) && name.startsWith(`${key}-migrate-`);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("gives distinct tags distinct Jobs (a new version always runs its migrations)", () => {
+    fc.assert(fc.property(tag, tag, (a, b) => a === b || migrationJobName("notifications", a) !== migrationJobName("notifications", b)), { numRuns: 2000 });
+    expect(migrationJobName("auth", "v1.2")).not.toBe(migrationJobName("auth", "v1-2"));
+    expect(migrationJobName("auth", "V1")).not.toBe(migrationJobName("auth", "v1"));
+  });
+});

@@ -1,0 +1,319 @@
+/**
+ * The workloads in the real program's graph (issue #5): the shared ConfigMap, each service's
+ * migration Job, Deployment, Service and PodDisruptionBudget, and the Temporal workers, for both
+ * stacks; the ordering and parallelism of the graph; what rolls the pods.
+ */
+import { SERVICES } from "../../components/catalogue";
+import { Settings, parseSettings } from "../../components/configSchema";
+import { CONFIG_MAP_NAME, kubernetesSecretName, migrationJobName, platformKubernetesSecretName } from "../../components/naming";
+import { ROLLOUT_CHECKSUM_ANNOTATION } from "../../components/podTemplate";
+import { MIGRATION_JOB } from "../../components/serviceWorkload";
+import { TEMPORAL_KEY_VERSION_ANNOTATION } from "../../components/temporalWorkers";
+import { Capture, CapturedResource, SecretValue, reveal, secretStrings } from "../../tools/capture";
+import { graphStats, serviceOf, waitsOn } from "../../tools/graph";
+import { captureStack } from "../../tools/run";
+import { readStackConfig } from "../../tools/stackConfig";
+
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const JOB = "kubernetes:batch/v1:Job";
+const SERVICE = "kubernetes:core/v1:Service";
+const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
+const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
+const STACKS = ["dev", "prod"] as const;
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const captures: Record<string, Capture> = {};
+const settings: Record<string, Settings> = {};
+
+/** The stack file's values, parsed by the config schema: what the graph must follow. */
+function settingsOf(stack: string, overrides: Record<string, unknown> = {}): Settings {
+  const raw: Record<string, unknown> = {};
+  for (const [key, text] of Object.entries(readStackConfig(stack).config)) {
+    const short = key.split(":")[1];
+    if (short === "adminPassword" || short === "temporalApiKey") continue;
+    try {
+      raw[short] = JSON.parse(text);
+    } catch {
+      raw[short] = text;
+    }
+  }
+  return parseSettings(stack, { ...raw, ...overrides });
+}
+
+beforeAll(async () => {
+  for (const stack of STACKS) {
+    captures[stack] = await captureStack(stack);
+    settings[stack] = settingsOf(stack);
+  }
+}, 60_000);
+
+const find = (c: Capture, type: string, name: string): CapturedResource => {
+  const r = c.resources.find((x) => x.type === type && x.name === name);
+  if (!r) throw new Error(`no ${type} ${name}`);
+  return r;
+};
+const spec = (r: CapturedResource) => reveal(r.inputs) as Record<string, any>;
+const container = (r: CapturedResource) => spec(r).spec.template.spec.containers[0];
+const secretRefs = (r: CapturedResource): string[] =>
+  [...new Set<string>(container(r).env.filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => e.valueFrom.secretKeyRef.name))].sort();
+const plainEnv = (r: CapturedResource): Record<string, string> =>
+  Object.fromEntries(container(r).env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+const checksum = (c: Capture, name: string) => spec(find(c, DEPLOYMENT, name)).spec.template.metadata.annotations[ROLLOUT_CHECKSUM_ANNOTATION];
+
+describe.each(STACKS)("%s", (stack) => {
+  it("the shared ConfigMap holds the transaction pooler, the schemas, pool defaults and Temporal, and nothing secret", () => {
+    const c = captures[stack];
+    const s = settings[stack];
+    const cms = c.resources.filter((r) => r.type === CONFIG_MAP);
+    expect(cms).toHaveLength(1);
+    const cm = spec(cms[0]);
+    expect(cm.metadata).toMatchObject({ name: CONFIG_MAP_NAME, namespace: s.kubernetes.namespace });
+    expect(cm.data).toMatchObject({
+      DATABASE_HOST: s.runtimeEndpoint.host,
+      DATABASE_PORT: "6543",
+      DATABASE_NAME: s.database,
+      DATABASE_SSL_MODE: s.sslMode,
+      DATABASE_POOL_MAX: "10",
+      DATABASE_POOL_MIN: "2",
+      DATABASE_POOL_IDLE_TIMEOUT_MS: "30000",
+      SUPABASE_URL: `https://${s.projectRef}.supabase.co`,
+      NODE_ENV: s.nodeEnv,
+      TEMPORAL_ADDRESS: s.temporal.address,
+      TEMPORAL_NAMESPACE: s.temporal.namespace,
+    });
+    for (const svc of SERVICES) expect(cm.data[svc.schemaEnvVar]).toBe(svc.schema);
+    expect(secretStrings(cms[0].inputs)).toEqual([]);
+    for (const value of Object.values(cm.data)) expect(String(value)).not.toMatch(/password|secret/i);
+  });
+
+  it("no secret value reaches a ConfigMap, an annotation, a label or a plain env value", () => {
+    const c = captures[stack];
+    const secrets = new Set(c.resources.flatMap((r) => [...secretStrings(r.inputs), ...secretStrings(r.outputs)]).filter((v) => v.length >= 8));
+    expect(secrets.size).toBeGreaterThan(20);
+    const exposed: string[] = [];
+    for (const r of c.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
+      const o = spec(r);
+      const places = [
+        o.data,
+        o.metadata?.annotations,
+        o.metadata?.labels,
+        o.spec?.template?.metadata?.annotations,
+        o.spec?.template?.metadata?.labels,
+        ...(o.spec?.template?.spec?.containers ?? []).map((k: any) => (k.env ?? []).map((e: any) => e.value)),
+      ];
+      const text = JSON.stringify(places);
+      for (const s of secrets) if (text.includes(s)) exposed.push(`${r.name}: ${s.slice(0, 4)}...`);
+    }
+    expect(exposed).toEqual([]);
+  });
+
+  it.each(SERVICES.map((s) => [s.key]))("%s: Deployment with its image, replicas, labels, own schema and only its own credentials", (key) => {
+    const c = captures[stack];
+    const s = settings[stack];
+    const svc = s.services.find((x) => x.service.key === key)!;
+    const d = find(c, DEPLOYMENT, `${key}-deployment`);
+    const o = spec(d);
+    expect(o.metadata).toMatchObject({ name: key, namespace: s.kubernetes.namespace });
+    expect(o.spec.replicas).toBe(svc.replicas);
+    expect(o.spec.strategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    const labels = o.spec.template.metadata.labels;
+    expect(labels).toMatchObject({
+      app: "nestjs-service",
+      "app.kubernetes.io/name": key,
+      "app.kubernetes.io/version": s.images.tag,
+      "app.kubernetes.io/part-of": "volteryde",
+      "app.kubernetes.io/managed-by": "pulumi",
+    });
+    for (const [k, v] of Object.entries(o.spec.selector.matchLabels)) expect(labels[k]).toBe(v);
+    expect(o.spec.selector.matchLabels).not.toHaveProperty("app.kubernetes.io/version");
+
+    const k = container(d);
+    expect(k.image).toBe(`${s.images.registry}/${key}:${s.images.tag}`);
+    expect(k.envFrom).toEqual([{ configMapRef: { name: CONFIG_MAP_NAME } }]);
+    expect(plainEnv(d)).toMatchObject({ DATABASE_SCHEMA: svc.service.schema, DATABASE_POOL_MAX: String(svc.pool.max), PORT: String(svc.probe.port) });
+    const jwt = s.secrets.jwtServices.includes(key) ? [platformKubernetesSecretName("jwt-secret")] : [];
+    expect(secretRefs(d)).toEqual([kubernetesSecretName(key, "app"), ...jwt].sort());
+    expect(container(d).env.filter((e: any) => e.valueFrom).map((e: any) => e.name).sort()).toEqual(
+      ["DATABASE_PASSWORD", "DATABASE_USERNAME", ...(jwt.length ? ["JWT_SECRET"] : [])].sort(),
+    );
+    expect(k.resources).toEqual({
+      requests: { cpu: svc.resources.cpuRequest, memory: svc.resources.memoryRequest },
+      limits: { cpu: svc.resources.cpuLimit, memory: svc.resources.memoryLimit },
+    });
+    for (const probe of [k.readinessProbe, k.livenessProbe]) expect(probe.httpGet).toEqual({ path: svc.probe.path, port: "http" });
+    expect(k.ports).toEqual([{ name: "http", containerPort: svc.probe.port, protocol: "TCP" }]);
+  });
+
+  it.each(SERVICES.map((s) => [s.key]))("%s: restricted pods that mount no service-account token", (key) => {
+    const pods = [find(captures[stack], DEPLOYMENT, `${key}-deployment`), find(captures[stack], JOB, `${key}-migrate`)].map((r) => spec(r).spec.template.spec);
+    for (const pod of pods) {
+      expect(pod.automountServiceAccountToken).toBe(false);
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+      expect(pod.containers[0].securityContext).toMatchObject({
+        runAsNonRoot: true,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+      });
+      expect(pod.containers[0].securityContext.capabilities.add).toBeUndefined();
+    }
+  });
+
+  it.each(SERVICES.map((s) => [s.key]))("%s: migration Job named from the tag, on 5432 as the migrator, after the database and before the Deployment", (key) => {
+    const c = captures[stack];
+    const s = settings[stack];
+    const svc = s.services.find((x) => x.service.key === key)!;
+    const job = find(c, JOB, `${key}-migrate`);
+    const o = spec(job);
+    expect(o.metadata.name).toBe(migrationJobName(key, s.images.tag));
+    expect(o.spec).toMatchObject({
+      backoffLimit: MIGRATION_JOB.backoffLimit,
+      activeDeadlineSeconds: MIGRATION_JOB.activeDeadlineSeconds,
+      ttlSecondsAfterFinished: MIGRATION_JOB.ttlSecondsAfterFinished,
+    });
+    expect(o.spec.template.spec.restartPolicy).toBe("Never");
+    expect(container(job).command).toEqual(svc.migrationCommand);
+    expect(container(job).image).toBe(svc.image);
+    expect(plainEnv(job)).toMatchObject({ DATABASE_HOST: s.adminEndpoint.host, DATABASE_PORT: "5432", DATABASE_SCHEMA: svc.service.schema });
+    expect(secretRefs(job)).toEqual([kubernetesSecretName(key, "migrator")]);
+    expect(job.options.deleteBeforeReplace).toBe(true);
+
+    // Order in the captured graph: every database resource of the service < Job < Deployment.
+    const database = find(c, "volteryde:database:ServiceDatabase", key);
+    const deployment = find(c, DEPLOYMENT, `${key}-deployment`);
+    const dbResources = c.resources.filter((r) => r.custom && r.parent === database.urn);
+    expect(dbResources.length).toBeGreaterThan(10);
+    // dependsOn a component: the SDK waits on each of its resources.
+    expect(job.explicitDependencies).toEqual(expect.arrayContaining(dbResources.map((r) => r.urn)));
+    expect(deployment.explicitDependencies).toEqual([job.urn]);
+    const levels = graphStats(c).levels;
+    for (const r of dbResources) expect(levels.get(r.urn)!).toBeLessThan(levels.get(job.urn)!);
+    expect(levels.get(job.urn)!).toBeLessThan(levels.get(deployment.urn)!);
+  });
+
+  it.each(SERVICES.map((s) => [s.key]))("%s: ClusterIP Service on the pods' http port; a PodDisruptionBudget only with more than one replica", (key) => {
+    const c = captures[stack];
+    const svc = settings[stack].services.find((x) => x.service.key === key)!;
+    const service = spec(find(c, SERVICE, `${key}-service`));
+    const podLabels = spec(find(c, DEPLOYMENT, `${key}-deployment`)).spec.template.metadata.labels;
+    expect(service.spec.type).toBe("ClusterIP");
+    expect(service.spec.ports).toEqual([{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }]);
+    for (const [k, v] of Object.entries(service.spec.selector)) expect(podLabels[k]).toBe(v);
+    const pdbs = c.resources.filter((r) => r.type === PDB && r.name === `${key}-pdb`);
+    expect(pdbs).toHaveLength(svc.replicas > 1 ? 1 : 0);
+    if (pdbs.length) expect(spec(pdbs[0]).spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: service.spec.selector } });
+  });
+
+  it("Temporal workers: app=temporal-workers, the API key and only the listed services' credentials, after their migrations", () => {
+    const c = captures[stack];
+    const s = settings[stack];
+    const d = find(c, DEPLOYMENT, "temporal-deployment");
+    const o = spec(d);
+    expect(o.spec.replicas).toBe(s.temporal.replicas);
+    expect(o.spec.template.metadata.labels.app).toBe("temporal-workers");
+    expect(container(d).image).toBe(`${s.images.registry}/${s.temporal.image}:${s.images.tag}`);
+    expect(container(d).envFrom).toEqual([{ configMapRef: { name: CONFIG_MAP_NAME } }]);
+    expect(secretRefs(d)).toEqual([platformKubernetesSecretName("temporal-api-key"), ...s.temporal.services.map((k) => kubernetesSecretName(k, "app"))].sort());
+    const names = container(d).env.map((e: any) => e.name);
+    expect(names).toContain("TEMPORAL_API_KEY");
+    expect(names).not.toContain("JWT_SECRET");
+    for (const svc of SERVICES) {
+      const prefix = svc.schemaEnvVar.replace("_DATABASE_SCHEMA", "");
+      expect(names.includes(`${prefix}_DATABASE_PASSWORD`)).toBe(s.temporal.services.includes(svc.key));
+    }
+    expect([...d.explicitDependencies].sort()).toEqual(s.temporal.services.map((k) => find(c, JOB, `${k}-migrate`).urn).sort());
+    expect(o.spec.template.metadata.annotations[TEMPORAL_KEY_VERSION_ANNOTATION]).toEqual(expect.any(String));
+    expect(c.resources.filter((r) => r.type === PDB && r.name === "temporal-pdb")).toHaveLength(s.temporal.replicas > 1 ? 1 : 0);
+  });
+
+  it("every service is its own chain: a Deployment waits on nothing of another service unless config links them", () => {
+    const c = captures[stack];
+    const s = settings[stack];
+    const byUrn = new Map(c.resources.map((r) => [r.urn, r]));
+    const ancestors = (start: CapturedResource) => {
+      const seen = new Set<string>();
+      const stack: CapturedResource[] = [start];
+      while (stack.length) {
+        const r = stack.pop()!;
+        // A dependency on a component waits for the component's custom descendants.
+        const next = [...waitsOn(r), ...c.resources.filter((x) => x.parent === r.urn && !r.custom).map((x) => x.urn)];
+        for (const u of next) {
+          if (seen.has(u)) continue;
+          seen.add(u);
+          stack.push(byUrn.get(u)!);
+        }
+      }
+      return seen;
+    };
+    for (const svc of s.services) {
+      const key = svc.service.key;
+      const related = new Set([key, ...svc.readsFrom, ...s.services.filter((o) => o.readsFrom.includes(key)).map((o) => o.service.key)]);
+      const foreign = [...ancestors(find(c, DEPLOYMENT, `${key}-deployment`))]
+        .map((u) => byUrn.get(u)!)
+        .filter((r) => r.custom)
+        .map((r) => serviceOf(c, r))
+        .filter((owner): owner is string => owner !== undefined && !related.has(owner));
+      expect([key, [...new Set(foreign)]]).toEqual([key, []]);
+    }
+  });
+});
+
+it("the graph stays wide: every service's Deployment sits on the same level band, far below the service count in depth", () => {
+  for (const stack of STACKS) {
+    const stats = graphStats(captures[stack]);
+    const deploymentLevels = captures[stack].resources.filter((r) => r.type === DEPLOYMENT && r.name !== "temporal-deployment").map((r) => stats.levels.get(r.urn)!);
+    // Chained services would need ~10 levels per service; parallel ones share a few.
+    expect(Math.max(...deploymentLevels) - Math.min(...deploymentLevels)).toBeLessThanOrEqual(2);
+    expect(stats.depth).toBeLessThan(15);
+    expect(stats.width).toBeGreaterThanOrEqual(50);
+  }
+});
+
+it("both delivery modes give the workloads the same Deployments and Jobs", async () => {
+  const external = await captureStack("dev", {
+    overrides: {
+      secretsDelivery: "external-secrets",
+      externalSecrets: { oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.sa-east-1.amazonaws.com/id/ABC" },
+    },
+  });
+  for (const type of [DEPLOYMENT, JOB]) {
+    const inputs = (c: Capture) => Object.fromEntries(c.resources.filter((r) => r.type === type).map((r) => [r.name, spec(r)]));
+    const plainOnly = (v: unknown) => JSON.parse(JSON.stringify(v, (_k, x) => (x instanceof SecretValue ? "[secret]" : x)));
+    expect(plainOnly(inputs(external))).toEqual(plainOnly(inputs(captures.dev)));
+  }
+}, 60_000);
+
+describe("what rolls the pods (rotation, issue #4; config)", () => {
+  // dev: active blue; booking and charging run in the Temporal workers.
+  const checksums = (c: Capture) => Object.fromEntries(c.resources.filter((r) => r.type === DEPLOYMENT).map((r) => [r.name, spec(r).spec.template.metadata.annotations[ROLLOUT_CHECKSUM_ANNOTATION]]));
+  const rotation = (booking: Record<string, string>) => ({ services: { booking: { readsFrom: ["users"], rotation: booking } } });
+  let base: Record<string, string>;
+  beforeAll(async () => {
+    base = checksums(await captureStack("dev", { overrides: rotation({}) }));
+  }, 60_000);
+
+  it("bumping the idle user's rotation value rolls nothing", async () => {
+    expect(checksums(await captureStack("dev", { overrides: rotation({ green: "2027-02" }) }))).toEqual(base);
+  }, 60_000);
+
+  it("flipping the active user rolls that service and the workers that use its credentials, nothing else", async () => {
+    const after = checksums(await captureStack("dev", { overrides: rotation({ active: "green" }) }));
+    const changed = Object.keys(base).filter((k) => base[k] !== after[k]).sort();
+    expect(changed).toEqual(["booking-deployment", "temporal-deployment"]);
+  }, 60_000);
+
+  it("rotating the migrator rolls no Deployment (only the Job reads its Secret)", async () => {
+    expect(checksums(await captureStack("dev", { overrides: rotation({ migrator: "2027-02" }) }))).toEqual(base);
+  }, 60_000);
+
+  it("a ConfigMap change rolls every Deployment that reads it", async () => {
+    const after = checksums(await captureStack("dev", { overrides: { nodeEnv: "staging" } }));
+    const unchanged = Object.keys(base).filter((k) => base[k] === after[k]);
+    expect(unchanged).toEqual([]);
+  }, 60_000);
+
+  it("the checksum is a SHA-256 that differs between stacks with different config", () => {
+    expect(checksum(captures.dev, "booking-deployment")).toMatch(/^[0-9a-f]{64}$/);
+    expect(checksum(captures.dev, "booking-deployment")).not.toBe(checksum(captures.prod, "booking-deployment"));
+  });
+});
