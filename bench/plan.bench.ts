@@ -1,12 +1,15 @@
 /**
  * `npm run bench`: how long the offline plan's stages take per stack (capture of the real
  * program under mocks, graph analysis, renderers). Prints min / median / max over N runs after
- * one warm-up; the first (cold) run, which loads the SDKs, is reported separately.
+ * one warm-up; the first (cold) run, which loads the SDKs, is reported separately. With
+ * `BENCH_VERIFY=1` it also times the real-PostgreSQL verification (one run per stack).
  */
 import { performance } from "perf_hooks";
 import { Capture } from "../tools/capture";
 import { graphStats, mermaid } from "../tools/graph";
+import { manifestFiles, validateCapture } from "../tools/k8s/manifests";
 import { captureStack } from "../tools/run";
+import { renderSql } from "../tools/sql/render";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 
@@ -26,6 +29,9 @@ type Stage = { name: string; run: (c: Capture) => unknown };
 const STAGES: Stage[] = [
   { name: "graph stats", run: (c) => graphStats(c) },
   { name: "mermaid", run: (c) => mermaid(c) },
+  { name: "SQL render", run: (c) => renderSql(c) },
+  { name: "k8s YAML", run: (c) => manifestFiles(c) },
+  { name: "k8s validate", run: (c) => validateCapture(c) },
 ];
 
 async function main(): Promise<void> {
@@ -46,6 +52,11 @@ async function main(): Promise<void> {
       const s: number[] = [];
       for (let i = 0; i < RUNS; i++) s.push((await time(() => stage.run(last!)))[1]);
       console.log(`  ${stage.name.padEnd(13)} ${summary(s)}`);
+    }
+    if (process.env.BENCH_VERIFY === "1") {
+      const { verifyCapture } = await import("../tools/verify/verify");
+      const [report, ms] = await time(() => verifyCapture(last!, { pgMajor: 17 }));
+      console.log(`  verify (PG17) ${ms.toFixed(0)} ms: ${report.statementsApplied} statements, ${report.allowedPassed}/${report.allowedChecks} allowed, ${report.attacksRefused}/${report.attacks} attacks refused`);
     }
   }
 }

@@ -30,6 +30,10 @@ describe("offline plan", () => {
     expect(sql).toContain('CREATE SCHEMA IF NOT EXISTS "svc_booking" AUTHORIZATION "svc_booking_owner"');
     expect(sql).toContain("PASSWORD '[secret]'");
     expect(report).not.toContain("Privilege matrix");
+    expect(report).toMatch(/Kubernetes objects: \d+, validated .*: 0 problems/);
+    const yaml = files.filter((f) => f.startsWith("dev/kubernetes/"));
+    expect(yaml.length).toBeGreaterThan(40);
+    expect(yaml).toEqual(expect.arrayContaining([expect.stringMatching(/-configmap-volteryde-config\.yaml$/), expect.stringMatching(/-deployment-booking\.yaml$/)]));
 
     const graph = JSON.parse(readFileSync(join(out, "dev", "graph.json"), "utf8"));
     expect(graph.resources.length).toBeGreaterThan(10);
