@@ -4,6 +4,7 @@
  */
 import { createHash } from "crypto";
 import type * as k8s from "@pulumi/kubernetes";
+import type { Resources } from "./configSchema";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
@@ -63,6 +64,11 @@ export const CONTAINER_SECURITY_CONTEXT: k8s.types.input.core.v1.SecurityContext
  */
 export const TMP_VOLUME = { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } } as const;
 export const TMP_MOUNT = { name: "tmp", mountPath: "/tmp" } as const;
+
+/** A container's requests and limits from the config's resources. */
+export function resourceRequirements(r: Resources): k8s.types.input.core.v1.ResourceRequirements {
+  return { requests: { cpu: r.cpuRequest, memory: r.memoryRequest }, limits: { cpu: r.cpuLimit, memory: r.memoryLimit } };
+}
 
 /** `env` entries that read keys of a Secret, optionally renamed (`{ VAR: "KEY" }`). */
 export function envFromSecret(secretName: k8s.types.input.core.v1.SecretKeySelector["name"], keys: Readonly<Record<string, string>>): EnvVar[] {

@@ -27,6 +27,7 @@ import {
   envFromSecret,
   labelValue,
   plainEnv,
+  resourceRequirements,
   rolloutChecksum,
   selectorLabels,
   workloadLabels,
@@ -103,10 +104,7 @@ export class ServiceWorkload extends pulumi.ComponentResource {
     const parent = { parent: this };
     const labels = workloadLabels(args.key, "api", labelValue(args.tag), GUIDE_APP_LABEL.service);
     const selector = selectorLabels(args.key);
-    const resources = {
-      requests: { cpu: args.resources.cpuRequest, memory: args.resources.memoryRequest },
-      limits: { cpu: args.resources.cpuLimit, memory: args.resources.memoryLimit },
-    };
+    const resources = resourceRequirements(args.resources);
     const podBasics = {
       automountServiceAccountToken: false,
       securityContext: POD_SECURITY_CONTEXT,

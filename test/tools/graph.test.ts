@@ -1,25 +1,11 @@
 /** Levels, depth, width and the Mermaid picture, on hand-made graphs and on the real program. */
-import { Capture, CapturedResource } from "../../tools/capture";
+import { Capture } from "../../tools/capture";
 import { graphStats, mermaid, serviceOf, topologicalOrder } from "../../tools/graph";
 import { captureStack } from "../../tools/run";
+import { handmade, handmadeCapture } from "../handmadeGraph";
 
-function res(name: string, deps: string[] = [], extra: Partial<CapturedResource> = {}): CapturedResource {
-  return {
-    urn: `urn:${name}`,
-    type: "test:index:Thing",
-    name,
-    custom: true,
-    inputs: {},
-    outputs: {},
-    dependencies: deps.map((d) => `urn:${d}`),
-    propertyDependencies: {},
-    explicitDependencies: [],
-    options: { protect: false, retainOnDelete: false, deleteBeforeReplace: false, ignoreChanges: [], replaceOnChanges: [], additionalSecretOutputs: [], aliases: [] },
-    ...extra,
-  };
-}
-
-const graph = (resources: CapturedResource[]): Capture => ({ project: "p", stack: "s", resources, outputs: {} });
+const res = handmade;
+const graph = handmadeCapture;
 
 describe("graphStats", () => {
   it("measures depth as the longest chain and width as the widest level", () => {

@@ -2,23 +2,13 @@
 import { Capture, CapturedResource, SecretValue } from "../../tools/capture";
 import { captureStack } from "../../tools/run";
 import { renderSql, sqlStatements } from "../../tools/sql/render";
+import { handmade, handmadeCapture } from "../handmadeGraph";
 
 function res(type: string, name: string, inputs: Record<string, unknown>, deps: string[] = []): CapturedResource {
-  return {
-    urn: `urn:${name}`,
-    type: `postgresql:index/${type}`,
-    name,
-    custom: true,
-    inputs,
-    outputs: {},
-    dependencies: deps.map((d) => `urn:${d}`),
-    propertyDependencies: {},
-    explicitDependencies: [],
-    options: { protect: false, retainOnDelete: false, deleteBeforeReplace: false, ignoreChanges: [], replaceOnChanges: [], additionalSecretOutputs: [], aliases: [] },
-  };
+  return handmade(name, deps, { type: `postgresql:index/${type}`, inputs });
 }
 
-const capture = (resources: CapturedResource[]): Capture => ({ project: "p", stack: "s", resources, outputs: {} });
+const capture = handmadeCapture;
 const statementsOf = (c: Capture, name: string, reveal = false) => sqlStatements(c, { revealSecrets: reveal }).find((r) => r.name === name)!.statements;
 
 describe("statement shapes", () => {
