@@ -149,7 +149,16 @@ export const settingsSchema = z
     secrets: z
       .object({
         recoveryWindowInDays: z.union([z.literal(0), z.number().int().min(7).max(30)]).default(30),
-        kmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)\/.+$/, { message: "must be a KMS key ARN" }).optional(),
+        /**
+         * A key ARN, not an alias: the SecretStore's IAM policy grants kms:Decrypt on it, and IAM
+         * does not resolve aliases in a policy's Resource (the grant would silently do nothing).
+         */
+        kmsKeyArn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[A-Za-z0-9-]+$/, {
+            message: "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>), not an alias: IAM cannot grant kms:Decrypt through an alias",
+          })
+          .optional(),
         jwtRotation: rotationValue.default("1"),
         /**
          * Services whose pods get JWT_SECRET. It is a symmetric signing key: whoever holds it can
@@ -360,6 +369,11 @@ export function parseSettings(stack: string, raw: Record<string, unknown>): Sett
   if (cycle) check(false, `services.${cycle[0]}.readsFrom`, cycle.slice(1), `cross-service reads must not form a cycle (${cycle.join(" -> ")})`);
   for (const key of s.temporal.services) {
     check(enabledKeys.has(key), "temporal.services", key, `must name an enabled service (${[...enabledKeys].join(", ")})`);
+  }
+  const kms = s.secrets.kmsKeyArn;
+  if (kms) {
+    const region = kms.split(":")[3];
+    check(region === s.awsRegion, "secrets.kmsKeyArn", kms, `must be a key in awsRegion (${s.awsRegion}): Secrets Manager only uses keys of its own region`);
   }
   const es = s.externalSecrets;
   if (s.secretsDelivery === "external-secrets") {

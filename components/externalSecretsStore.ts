@@ -37,7 +37,7 @@ export interface ExternalSecretsStoreArgs {
    * ExternalSecret wait on every other service.
    */
   readonly secretNames: readonly string[];
-  /** Key the secrets are encrypted with. @default the AWS managed key (no kms statement) */
+  /** Key the secrets are encrypted with, as a key ARN (not an alias). @default the AWS managed key (no kms statement) */
   readonly kmsKeyArn?: string;
   /** Tags of the IAM role. @default none */
   readonly tags?: Readonly<Record<string, string>>;
@@ -77,6 +77,12 @@ export class ExternalSecretsStore extends pulumi.ComponentResource {
       oidc = parseOidcProviderArn(args.oidcProviderArn);
     } catch {
       throw new Error(`ExternalSecretsStore ${name}: oidcProviderArn must be an IAM OIDC provider ARN (arn:aws:iam::<account>:oidc-provider/<issuer>), got ${args.oidcProviderArn}; set externalSecrets.oidcProviderArn`);
+    }
+    // IAM matches kms:Decrypt against the key's ARN: a statement naming an alias ARN grants nothing
+    // (AWS KMS guide, "Specifying KMS keys in IAM policy statements"), so ESO would fail on
+    // AccessDenied. Secrets Manager itself accepts an alias; this policy cannot.
+    if (args.kmsKeyArn !== undefined && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/.+$/.test(args.kmsKeyArn)) {
+      throw new Error(`ExternalSecretsStore ${name}: kmsKeyArn must be a key ARN (arn:aws:kms:<region>:<account>:key/<id>), got ${args.kmsKeyArn}; an IAM policy cannot grant kms:Decrypt through an alias. Set secrets.kmsKeyArn to the key's ARN`);
     }
     if (args.secretNames.length === 0) {
       throw new Error(`ExternalSecretsStore ${name}: secretNames is empty; the store would read nothing`);

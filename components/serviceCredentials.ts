@@ -102,8 +102,10 @@ export class ServiceCredentials extends pulumi.ComponentResource {
     const svc = args.service.service;
     const roles = roleNames(svc);
 
-    // Names `${name}-<slot>` keep the stub's contract. The keeper is the slot's rotation value
-    // only: a change elsewhere (length, the role name) must not silently rotate a live password.
+    // Names `${name}-<slot>` are a contract. The keeper is the slot's rotation value only, so a
+    // role rename does not rotate a live password. Beware: the provider also replaces (and so
+    // regenerates) a password when `length`, `special` or a `min*` setting changes; change them
+    // only together with a rotation.
     const password = (slot: RuntimeUser | "migrator") =>
       new random.RandomPassword(
         `${name}-${slot}`,

@@ -99,6 +99,16 @@ const BAD: BadCase[] = [
     message: ["volteryde-infra:secrets.recoveryWindowInDays", "got 3"],
   },
   {
+    what: "a KMS alias where the key ARN is needed",
+    overrides: { secrets: { kmsKeyArn: "arn:aws:kms:sa-east-1:123456789012:alias/volteryde" } },
+    message: ["volteryde-infra:secrets.kmsKeyArn", "alias/volteryde", "not an alias"],
+  },
+  {
+    what: "a KMS key in another region than the secrets",
+    overrides: { secrets: { kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/3f2b6a4c-8d1e-4c7a-9b5f-0e6d2a1c7b94" } },
+    message: ["volteryde-infra:secrets.kmsKeyArn", "us-east-1", "must be a key in awsRegion (sa-east-1)"],
+  },
+  {
     what: "unknown active rotation user",
     overrides: { rotation: { active: "red" } },
     message: ["volteryde-infra:rotation.active", '"red"', 'must be one of "blue", "green"'],
