@@ -7,4 +7,6 @@ module.exports = {
     "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
   },
   testTimeout: 120000,
+  // Two cores: the real-PostgreSQL suites wait on child processes while captures run beside them.
+  maxWorkers: 2,
 };

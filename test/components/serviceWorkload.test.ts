@@ -4,7 +4,7 @@
  * stacks; the ordering and parallelism of the graph; what rolls the pods.
  */
 import { SERVICES } from "../../components/catalogue";
-import { Settings, parseSettings } from "../../components/configSchema";
+import { Settings } from "../../components/configSchema";
 import { CONFIG_MAP_NAME, kubernetesSecretName, migrationJobName, platformKubernetesSecretName } from "../../components/naming";
 import { ROLLOUT_CHECKSUM_ANNOTATION } from "../../components/podTemplate";
 import { MIGRATION_JOB } from "../../components/serviceWorkload";
@@ -12,7 +12,7 @@ import { TEMPORAL_KEY_VERSION_ANNOTATION } from "../../components/temporalWorker
 import { Capture, CapturedResource, SecretValue, reveal, secretStrings } from "../../tools/capture";
 import { graphStats, serviceOf, waitsOn } from "../../tools/graph";
 import { captureStack } from "../../tools/run";
-import { readStackConfig } from "../../tools/stackConfig";
+import { settingsOf } from "../fixtures";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const JOB = "kubernetes:batch/v1:Job";
@@ -24,21 +24,6 @@ const STACKS = ["dev", "prod"] as const;
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const captures: Record<string, Capture> = {};
 const settings: Record<string, Settings> = {};
-
-/** The stack file's values, parsed by the config schema: what the graph must follow. */
-function settingsOf(stack: string, overrides: Record<string, unknown> = {}): Settings {
-  const raw: Record<string, unknown> = {};
-  for (const [key, text] of Object.entries(readStackConfig(stack).config)) {
-    const short = key.split(":")[1];
-    if (short === "adminPassword" || short === "temporalApiKey") continue;
-    try {
-      raw[short] = JSON.parse(text);
-    } catch {
-      raw[short] = text;
-    }
-  }
-  return parseSettings(stack, { ...raw, ...overrides });
-}
 
 beforeAll(async () => {
   for (const stack of STACKS) {
