@@ -287,6 +287,11 @@ describe("what rolls the pods (rotation, issue #4; config)", () => {
     expect(changed).toEqual(["booking-deployment", "temporal-deployment"]);
   }, 60_000);
 
+  it("a new password for the ACTIVE user (off-routine, e.g. a leak) rolls that service and its workers", async () => {
+    const after = checksums(await captureStack("dev", { overrides: rotation({ blue: "leaked-2026-11-25" }) }));
+    expect(Object.keys(base).filter((k) => base[k] !== after[k]).sort()).toEqual(["booking-deployment", "temporal-deployment"]);
+  }, 60_000);
+
   it("rotating the migrator rolls no Deployment (only the Job reads its Secret)", async () => {
     expect(checksums(await captureStack("dev", { overrides: rotation({ migrator: "2027-02" }) }))).toEqual(base);
   }, 60_000);
