@@ -13,9 +13,9 @@
  * The guide's single `volteryde-secrets` shared both with every pod. Which Deployment mounts which
  * Secret is the workloads' business (issue #5); `jwtServices` says where JWT_SECRET belongs.
  */
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { SecretStorage, checkSecretStorage, storeJsonSecret } from "./awsSecret";
 import { platformKubernetesSecretName, platformSecretName } from "./naming";
 import { DeliverySettings, checkDelivery, deliverSecret } from "./secretDelivery";
 
@@ -25,7 +25,7 @@ export const PLATFORM_SECRET_IDS = { jwt: "jwt-secret", temporalApiKey: "tempora
 /** Generated JWT_SECRET length: 64 letters and digits, about 380 bits, more than HS256's 256. */
 export const JWT_SECRET_LENGTH = 64;
 
-export interface PlatformSecretsArgs {
+export interface PlatformSecretsArgs extends SecretStorage {
   /** Stack name, part of every secret name. */
   readonly stack: string;
   /** Rotation value of JWT_SECRET: changing it regenerates the key (and logs every user out). */
@@ -34,12 +34,6 @@ export interface PlatformSecretsArgs {
   readonly jwtServices: readonly string[];
   /** Temporal Cloud API key (secret). */
   readonly temporalApiKey: pulumi.Input<string>;
-  /** Customer-managed KMS key. @default the AWS managed key `aws/secretsmanager` */
-  readonly kmsKeyArn?: string;
-  /** Days Secrets Manager keeps a deleted secret: 0 or 7 to 30. */
-  readonly recoveryWindowInDays: number;
-  /** protect + retainOnDelete the secrets. */
-  readonly protect: boolean;
   /** Delivery mode, namespace and (external-secrets) store. */
   readonly delivery: DeliverySettings;
 }
@@ -66,29 +60,16 @@ export class PlatformSecrets extends pulumi.ComponentResource {
   constructor(name: string, args: PlatformSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("volteryde:credentials:PlatformSecrets", name, {}, opts);
     checkDelivery(`PlatformSecrets ${name}`, args.delivery);
-    if (!/^(0|[7-9]|[12][0-9]|30)$/.test(String(args.recoveryWindowInDays))) {
-      throw new Error(`PlatformSecrets ${name}: recoveryWindowInDays must be 0 or 7 to 30, got ${args.recoveryWindowInDays}; set secrets.recoveryWindowInDays`);
-    }
+    checkSecretStorage(`PlatformSecrets ${name}`, args);
     this.jwtServices = Object.freeze([...args.jwtServices]);
-    const keep = { protect: args.protect, retainOnDelete: args.protect };
 
     const declare = (suffix: string, key: string, value: pulumi.Input<string>, description: string): PlatformSecret => {
-      const secret = new aws.secretsmanager.Secret(
-        `${name}-${suffix}`,
-        {
-          name: platformSecretName(args.stack, suffix),
-          description,
-          ...(args.kmsKeyArn ? { kmsKeyId: args.kmsKeyArn } : {}),
-          recoveryWindowInDays: args.recoveryWindowInDays,
-          tags: { Environment: args.stack, Service: "platform", ManagedBy: "pulumi" },
-        },
-        { parent: this, ...keep },
-      );
       // JSON keyed by the variable name, like the credentials secrets, so ESO reads a property.
-      const version = new aws.secretsmanager.SecretVersion(
-        `${name}-${suffix}-version`,
-        { secretId: secret.id, secretString: pulumi.secret(pulumi.jsonStringify({ [key]: value })) },
-        { parent: this, ...keep },
+      const { secret, version } = storeJsonSecret(
+        `${name}-${suffix}`,
+        { name: platformSecretName(args.stack, suffix), description, tags: { Environment: args.stack, Service: "platform", ManagedBy: "pulumi" }, value: { [key]: value } },
+        args,
+        this,
       );
       const kubernetesSecretName = deliverSecret(
         `${name}-${suffix}`,

@@ -10,16 +10,16 @@
  * (README "Rotation"). The app secret only ever carries the active user: bumping the idle user's
  * rotation value changes nothing any pod reads.
  */
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { SecretStorage, checkSecretStorage, storeJsonSecret } from "./awsSecret";
 import { Endpoint, ServiceSettings } from "./configSchema";
 import { CredentialKind, RUNTIME_USERS, RuntimeUser, awsSecretName, loginName, roleNames } from "./naming";
 
 /** Letters and digits only: nothing that needs escaping in a connection URL, a shell or YAML. */
 export const PASSWORD_LENGTH = 40;
 
-export interface ServiceCredentialsArgs {
+export interface ServiceCredentialsArgs extends SecretStorage {
   /** The service, with its rotation settings. */
   readonly service: ServiceSettings;
   /** Stack name, part of every secret name. */
@@ -34,12 +34,6 @@ export interface ServiceCredentialsArgs {
   readonly runtimeEndpoint: Endpoint;
   /** Session pooler or direct host: what the migration secret points at. */
   readonly adminEndpoint: Endpoint;
-  /** Customer-managed KMS key for the secrets. @default the AWS managed key `aws/secretsmanager` */
-  readonly kmsKeyArn?: string;
-  /** Days Secrets Manager keeps a deleted secret: 0 (delete at once) or 7 to 30. */
-  readonly recoveryWindowInDays: number;
-  /** protect + retainOnDelete the secrets. */
-  readonly protect: boolean;
 }
 
 /** One set of credentials as stored in Secrets Manager: what delivery to Kubernetes needs. */
@@ -76,8 +70,6 @@ export interface CredentialSecretValue {
 /** The keys of `CredentialSecretValue`, in the order they are written. */
 export const CREDENTIAL_SECRET_KEYS = ["engine", "host", "port", "username", "password", "dbname", "schema", "sslmode", "url"] as const;
 
-const RECOVERY_WINDOW = /^(0|[7-9]|[12][0-9]|30)$/;
-
 export class ServiceCredentials extends pulumi.ComponentResource {
   /** Secret passwords of the two runtime users and the migrator (ServiceDatabase sets them on the roles). */
   public readonly passwords: Readonly<Record<RuntimeUser | "migrator", pulumi.Output<string>>>;
@@ -90,9 +82,7 @@ export class ServiceCredentials extends pulumi.ComponentResource {
 
   constructor(name: string, args: ServiceCredentialsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("volteryde:credentials:ServiceCredentials", name, {}, opts);
-    if (!RECOVERY_WINDOW.test(String(args.recoveryWindowInDays))) {
-      throw new Error(`ServiceCredentials ${name}: recoveryWindowInDays must be 0 or 7 to 30, got ${args.recoveryWindowInDays}; set secrets.recoveryWindowInDays`);
-    }
+    checkSecretStorage(`ServiceCredentials ${name}`, args);
     if (args.runtimeEndpoint.kind !== "transaction-pooler") {
       throw new Error(`ServiceCredentials ${name}: runtimeEndpoint must be the transaction pooler, got ${args.runtimeEndpoint.kind}`);
     }
@@ -116,37 +106,29 @@ export class ServiceCredentials extends pulumi.ComponentResource {
     this.passwords = Object.freeze({ blue, green, migrator: password("migrator") });
     this.activeUser = args.service.rotation.active;
 
-    const keep = { protect: args.protect, retainOnDelete: args.protect };
     const store = (kind: CredentialKind, role: string, pw: pulumi.Output<string>, endpoint: Endpoint, description: string): StoredCredential => {
       const username = loginName(role, endpoint, args.projectRef);
-      const secret = new aws.secretsmanager.Secret(
+      // The password is letters and digits (above), so the URL needs no escaping.
+      const { secret, version } = storeJsonSecret(
         `${name}-${kind}-secret`,
         {
           name: awsSecretName(args.stack, svc.key, kind),
           description,
-          ...(args.kmsKeyArn ? { kmsKeyId: args.kmsKeyArn } : {}),
-          recoveryWindowInDays: args.recoveryWindowInDays,
           tags: { Environment: args.stack, Service: svc.key, ManagedBy: "pulumi" },
+          value: {
+            engine: "postgres",
+            host: endpoint.host,
+            port: endpoint.port,
+            username,
+            password: pw,
+            dbname: args.database,
+            schema: svc.schema,
+            sslmode: args.sslMode,
+            url: pulumi.interpolate`postgresql://${username}:${pw}@${endpoint.host}:${endpoint.port}/${args.database}?sslmode=${args.sslMode}`,
+          },
         },
-        { parent: this, ...keep },
-      );
-      // The password is letters and digits (above), so the URL needs no escaping.
-      const value = {
-        engine: "postgres",
-        host: endpoint.host,
-        port: endpoint.port,
-        username,
-        password: pw,
-        dbname: args.database,
-        schema: svc.schema,
-        sslmode: args.sslMode,
-        url: pulumi.interpolate`postgresql://${username}:${pw}@${endpoint.host}:${endpoint.port}/${args.database}?sslmode=${args.sslMode}`,
-      };
-      const version = new aws.secretsmanager.SecretVersion(
-        `${name}-${kind}-secret-version`,
-        // pulumi.secret: the SDK would mark it anyway; this keeps it secret if that ever changes.
-        { secretId: secret.id, secretString: pulumi.secret(pulumi.jsonStringify(value)) },
-        { parent: this, ...keep },
+        args,
+        this,
       );
       return { username, password: pw, endpoint, secretName: secret.name, secretArn: secret.arn, versionId: version.versionId };
     };
