@@ -30,6 +30,8 @@ function withDefaults<F extends z.ZodRawShape>(fields: F, defaults: { [K in keyo
   ) as unknown as { [K in keyof F]: z.ZodDefault<F[K]> };
   return z.object(shape).strict();
 }
+/** A KMS key ARN (not an alias): `arn:aws:kms:<region>:<account>:key/<key-id>`. */
+export const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[A-Za-z0-9-]+$/;
 const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|k|M|G)?$/, { message: "must be a Kubernetes quantity such as 250m or 256Mi" });
 
 // Each group is declared once without defaults (for per-service overrides, where an absent field
@@ -155,7 +157,7 @@ export const settingsSchema = z
          */
         kmsKeyArn: z
           .string()
-          .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[A-Za-z0-9-]+$/, {
+          .regex(KMS_KEY_ARN, {
             message: "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>), not an alias: IAM cannot grant kms:Decrypt through an alias",
           })
           .optional(),

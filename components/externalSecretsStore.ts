@@ -15,6 +15,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { KMS_KEY_ARN } from "./configSchema";
 import { EXTERNAL_SECRET_API_VERSION, SecretStoreRef } from "./secretDelivery";
 
 /** Names of the Kubernetes objects: stable, one store per namespace. */
@@ -81,7 +82,7 @@ export class ExternalSecretsStore extends pulumi.ComponentResource {
     // IAM matches kms:Decrypt against the key's ARN: a statement naming an alias ARN grants nothing
     // (AWS KMS guide, "Specifying KMS keys in IAM policy statements"), so ESO would fail on
     // AccessDenied. Secrets Manager itself accepts an alias; this policy cannot.
-    if (args.kmsKeyArn !== undefined && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/.+$/.test(args.kmsKeyArn)) {
+    if (args.kmsKeyArn !== undefined && !KMS_KEY_ARN.test(args.kmsKeyArn)) {
       throw new Error(`ExternalSecretsStore ${name}: kmsKeyArn must be a key ARN (arn:aws:kms:<region>:<account>:key/<id>), got ${args.kmsKeyArn}; an IAM policy cannot grant kms:Decrypt through an alias. Set secrets.kmsKeyArn to the key's ARN`);
     }
     if (args.secretNames.length === 0) {
