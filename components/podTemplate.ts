@@ -1,9 +1,11 @@
 /**
- * Pure helpers shared by the workloads (ServiceWorkload, TemporalWorkers): labels, the restricted
- * security context, environment from Secrets, and the rollout checksum. No resources here.
+ * What the workloads (ServiceWorkload, TemporalWorkers) share: labels, the restricted pod basics,
+ * the rollout strategy, environment from Secrets, the rollout checksum, and the one resource both
+ * declare the same way, a PodDisruptionBudget (parented to the caller).
  */
 import { createHash } from "crypto";
-import type * as k8s from "@pulumi/kubernetes";
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 import type { Resources } from "./configSchema";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
@@ -64,6 +66,42 @@ export const CONTAINER_SECURITY_CONTEXT: k8s.types.input.core.v1.SecurityContext
  */
 export const TMP_VOLUME = { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } } as const;
 export const TMP_MOUNT = { name: "tmp", mountPath: "/tmp" } as const;
+
+/** Every pod here: restricted security context, a writable /tmp, no service-account token. */
+export const POD_BASICS = Object.freeze({
+  automountServiceAccountToken: false,
+  securityContext: POD_SECURITY_CONTEXT,
+  volumes: [TMP_VOLUME],
+});
+
+/**
+ * One extra pod at a time and never fewer than `replicas`: each login's connection limit budgets
+ * exactly one surge pod (connectionBudget.ts).
+ */
+export const ROLLING_UPDATE = Object.freeze({ type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+
+/** Checks a workload's replicas; throws a message that names the component and the config key. */
+export function checkReplicas(owner: string, replicas: number, configKey: string): void {
+  if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`${owner}: replicas must be a positive integer, got ${replicas}; set ${configKey}`);
+}
+
+/** A PodDisruptionBudget of one pod at a time for a workload with more than one replica; none otherwise. */
+export function disruptionBudget(
+  resourceName: string,
+  workload: {
+    readonly replicas: number;
+    readonly metadata: { readonly name: string; readonly namespace: pulumi.Input<string>; readonly labels: Record<string, string> };
+    readonly selector: Record<string, string>;
+  },
+  parent: pulumi.Resource,
+): k8s.policy.v1.PodDisruptionBudget | undefined {
+  if (workload.replicas <= 1) return undefined;
+  return new k8s.policy.v1.PodDisruptionBudget(
+    resourceName,
+    { metadata: workload.metadata, spec: { maxUnavailable: 1, selector: { matchLabels: workload.selector } } },
+    { parent },
+  );
+}
 
 /** A container's requests and limits from the config's resources. */
 export function resourceRequirements(r: Resources): k8s.types.input.core.v1.ResourceRequirements {

@@ -20,10 +20,12 @@ import { RuntimeUser, migrationJobName } from "./naming";
 import {
   CONTAINER_SECURITY_CONTEXT,
   GUIDE_APP_LABEL,
-  POD_SECURITY_CONTEXT,
+  POD_BASICS,
+  ROLLING_UPDATE,
   ROLLOUT_CHECKSUM_ANNOTATION,
   TMP_MOUNT,
-  TMP_VOLUME,
+  checkReplicas,
+  disruptionBudget,
   envFromSecret,
   labelValue,
   plainEnv,
@@ -98,18 +100,11 @@ export class ServiceWorkload extends pulumi.ComponentResource {
     if (args.adminEndpoint.kind === "transaction-pooler") {
       throw new Error(`ServiceWorkload ${name}: adminEndpoint must be the session pooler or the direct host; migrations fail on the transaction pooler`);
     }
-    if (!Number.isInteger(args.replicas) || args.replicas < 1) {
-      throw new Error(`ServiceWorkload ${name}: replicas must be a positive integer, got ${args.replicas}`);
-    }
+    checkReplicas(`ServiceWorkload ${name}`, args.replicas, `services.${args.key}.replicas`);
     const parent = { parent: this };
     const labels = workloadLabels(args.key, "api", labelValue(args.tag), GUIDE_APP_LABEL.service);
     const selector = selectorLabels(args.key);
     const resources = resourceRequirements(args.resources);
-    const podBasics = {
-      automountServiceAccountToken: false,
-      securityContext: POD_SECURITY_CONTEXT,
-      volumes: [TMP_VOLUME],
-    };
 
     // Migrations: session pooler or direct host, as the migrator (which acts as the owner role).
     const jobName = migrationJobName(args.key, args.tag);
@@ -125,7 +120,7 @@ export class ServiceWorkload extends pulumi.ComponentResource {
           template: {
             metadata: { labels: migrationLabels },
             spec: {
-              ...podBasics,
+              ...POD_BASICS,
               restartPolicy: "Never",
               containers: [
                 {
@@ -183,13 +178,11 @@ export class ServiceWorkload extends pulumi.ComponentResource {
         spec: {
           replicas: args.replicas,
           selector: { matchLabels: selector },
-          // One extra pod at a time and never fewer than `replicas`: the login's connection
-          // limit budgets exactly one surge pod (connectionBudget.ts).
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+          strategy: ROLLING_UPDATE,
           template: {
             metadata: { labels, annotations: { [ROLLOUT_CHECKSUM_ANNOTATION]: this.rolloutChecksum } },
             spec: {
-              ...podBasics,
+              ...POD_BASICS,
               containers: [
                 {
                   name: args.key,
@@ -232,13 +225,7 @@ export class ServiceWorkload extends pulumi.ComponentResource {
       parent,
     );
 
-    if (args.replicas > 1) {
-      new k8s.policy.v1.PodDisruptionBudget(
-        `${name}-pdb`,
-        { metadata: { name: args.key, namespace: args.namespace, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
-        parent,
-      );
-    }
+    disruptionBudget(`${name}-pdb`, { replicas: args.replicas, metadata: { name: args.key, namespace: args.namespace, labels }, selector }, this);
 
     this.deploymentName = deployment.metadata.name;
     this.serviceName = service.metadata.name;

@@ -16,10 +16,12 @@ import { RuntimeUser } from "./naming";
 import {
   CONTAINER_SECURITY_CONTEXT,
   GUIDE_APP_LABEL,
-  POD_SECURITY_CONTEXT,
+  POD_BASICS,
+  ROLLING_UPDATE,
   ROLLOUT_CHECKSUM_ANNOTATION,
   TMP_MOUNT,
-  TMP_VOLUME,
+  checkReplicas,
+  disruptionBudget,
   envFromSecret,
   labelValue,
   resourceRequirements,
@@ -73,9 +75,7 @@ export class TemporalWorkers extends pulumi.ComponentResource {
 
   constructor(name: string, args: TemporalWorkersArgs, opts?: pulumi.ComponentResourceOptions) {
     super("volteryde:workloads:TemporalWorkers", name, {}, opts);
-    if (!Number.isInteger(args.replicas) || args.replicas < 1) {
-      throw new Error(`TemporalWorkers ${name}: replicas must be a positive integer, got ${args.replicas}; set temporal.replicas`);
-    }
+    checkReplicas(`TemporalWorkers ${name}`, args.replicas, "temporal.replicas");
     const keys = args.services.map((s) => s.service.key);
     if (new Set(keys).size !== keys.length) throw new Error(`TemporalWorkers ${name}: services listed twice: ${keys.join(", ")}`);
 
@@ -93,7 +93,7 @@ export class TemporalWorkers extends pulumi.ComponentResource {
         spec: {
           replicas: args.replicas,
           selector: { matchLabels: selector },
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+          strategy: ROLLING_UPDATE,
           template: {
             metadata: {
               labels,
@@ -105,9 +105,7 @@ export class TemporalWorkers extends pulumi.ComponentResource {
               },
             },
             spec: {
-              automountServiceAccountToken: false,
-              securityContext: POD_SECURITY_CONTEXT,
-              volumes: [TMP_VOLUME],
+              ...POD_BASICS,
               containers: [
                 {
                   name: "worker",
@@ -136,16 +134,7 @@ export class TemporalWorkers extends pulumi.ComponentResource {
       { parent: this, dependsOn: args.services.map((s) => s.migrationJob) },
     );
 
-    if (args.replicas > 1) {
-      new k8s.policy.v1.PodDisruptionBudget(
-        `${name}-pdb`,
-        {
-          metadata: { name: TEMPORAL_WORKERS_NAME, namespace: args.namespace, labels },
-          spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
-        },
-        { parent: this },
-      );
-    }
+    disruptionBudget(`${name}-pdb`, { replicas: args.replicas, metadata: { name: TEMPORAL_WORKERS_NAME, namespace: args.namespace, labels }, selector }, this);
 
     this.deploymentName = deployment.metadata.name;
     this.registerOutputs({ deploymentName: this.deploymentName });
