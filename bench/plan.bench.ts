@@ -7,7 +7,7 @@
 import { performance } from "perf_hooks";
 import { Capture } from "../tools/capture";
 import { graphStats, mermaid } from "../tools/graph";
-import { manifestFiles, validateCapture } from "../tools/k8s/manifests";
+import { manifestFiles, manifests, validateManifests } from "../tools/k8s/manifests";
 import { captureStack } from "../tools/run";
 import { renderSql } from "../tools/sql/render";
 
@@ -30,8 +30,8 @@ const STAGES: Stage[] = [
   { name: "graph stats", run: (c) => graphStats(c) },
   { name: "mermaid", run: (c) => mermaid(c) },
   { name: "SQL render", run: (c) => renderSql(c) },
-  { name: "k8s YAML", run: (c) => manifestFiles(c) },
-  { name: "k8s validate", run: (c) => validateCapture(c) },
+  { name: "k8s YAML", run: (c) => manifestFiles(manifests(c)) },
+  { name: "k8s validate", run: (c) => validateManifests(manifests(c)) },
 ];
 
 async function main(): Promise<void> {

@@ -90,7 +90,11 @@ export function graphStats(c: Capture): GraphStats {
 
 /** The service a resource belongs to: the nearest ancestor component named after a service. */
 export function serviceOf(c: Capture, r: CapturedResource): string | undefined {
-  const byUrn = new Map(c.resources.map((x) => [x.urn, x]));
+  return serviceIn(new Map(c.resources.map((x) => [x.urn, x])), r);
+}
+
+/** `serviceOf` with the URN index built once by the caller (it walks every resource). */
+function serviceIn(byUrn: ReadonlyMap<string, CapturedResource>, r: CapturedResource): string | undefined {
   for (let cur: CapturedResource | undefined = r; cur; cur = cur.parent ? byUrn.get(cur.parent) : undefined) {
     if (!cur.custom) {
       const key = SERVICE_KEYS.find((k) => cur!.name === k || cur!.name.startsWith(`${k}-`));
@@ -143,7 +147,7 @@ export function mermaid(c: Capture): string {
   const custom = c.resources.filter((r) => r.custom);
   const groups = new Map<string, CapturedResource[]>();
   for (const r of custom) {
-    const g = r.type.startsWith("pulumi:providers:") ? "providers" : (serviceOf(c, r) ?? "shared");
+    const g = r.type.startsWith("pulumi:providers:") ? "providers" : (serviceIn(byUrn, r) ?? "shared");
     groups.set(g, [...(groups.get(g) ?? []), r]);
   }
   const label = (r: CapturedResource) => `${r.type.split(":").pop()}<br/>${r.name}`;

@@ -15,7 +15,7 @@ import { ConfigError } from "../components/configSchema";
 import { Capture, reveal } from "./capture";
 import { graphStats, mermaid, perComponent, perType } from "./graph";
 import { captureStack } from "./run";
-import { manifestFiles, validateCapture } from "./k8s/manifests";
+import { manifestFiles, manifests, validateManifests } from "./k8s/manifests";
 import { renderSql } from "./sql/render";
 import { ROOT } from "./stackConfig";
 import type { PgMajor } from "./verify/server";
@@ -71,10 +71,11 @@ export async function plan(options: PlanOptions): Promise<number> {
   const written = ["graph.json", "graph.mmd", "database.sql"].map((f) => join(dir, f));
   const kubeDir = join(dir, "kubernetes");
   mkdirSync(kubeDir);
-  const files = manifestFiles(c);
+  const objects = manifests(c);
+  const files = manifestFiles(objects);
   for (const f of files) writeFileSync(join(kubeDir, f.file), f.yaml);
   written.push(`${kubeDir}/ (${files.length} files)`);
-  const problems = validateCapture(c);
+  const problems = validateManifests(objects);
 
   const out: string[] = [];
   out.push(`Offline plan of stack "${c.stack}" (${c.project}): ${stats.resources} resources in ${stats.components} components, captured in ${captureMs} ms`);

@@ -48,7 +48,7 @@ describe.each(CASES.map(([stack, mode]) => [`${stack}/${mode}`]))("%s", (label) 
 });
 
 it("renders one YAML file per object, secrets masked but their keys readable", () => {
-  const files = manifestFiles(captures.get("dev/kubernetes")!);
+  const files = manifestFiles(manifests(captures.get("dev/kubernetes")!));
   expect(files).toHaveLength(manifests(captures.get("dev/kubernetes")!).length);
   expect(files[0].file).toMatch(/^01-namespace-volteryde-dev\.yaml$/);
   const secret = files.find((f) => f.file.endsWith("-secret-booking-database.yaml"))!;

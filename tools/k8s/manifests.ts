@@ -48,8 +48,7 @@ export function manifests(c: Capture): Manifest[] {
 }
 
 /** `<NN>-<kind>-<name>.yaml`, numbered in dependency order, so `ls` reads like `kubectl apply` would. */
-export function manifestFiles(c: Capture): { file: string; yaml: string }[] {
-  const list = manifests(c);
+export function manifestFiles(list: readonly Manifest[]): { file: string; yaml: string }[] {
   const width = String(list.length).length;
   return list.map((m, i) => ({
     file: `${String(i + 1).padStart(width, "0")}-${String(m.object.kind).toLowerCase()}-${m.object.metadata?.name}.yaml`,
@@ -229,7 +228,7 @@ export function validateObjects(objects: readonly K8sObject[]): Problem[] {
   return problems;
 }
 
-/** Validates the capture's Kubernetes objects. */
-export function validateCapture(c: Capture): Problem[] {
-  return validateObjects(manifests(c).map((m) => m.object));
+/** Validates the Kubernetes objects of a capture (`manifests(c)`). */
+export function validateManifests(list: readonly Manifest[]): Problem[] {
+  return validateObjects(list.map((m) => m.object));
 }
