@@ -4,7 +4,7 @@
  * run the same `main()` under mocks.
  */
 import { Platform } from "./components/platform";
-import { loadConfig } from "./components/config";
+import { loadConfig } from "./components/config/config";
 import { createProviders, providerList } from "./components/providers";
 import { StackOutputs, stackOutputs } from "./components/outputs";
 

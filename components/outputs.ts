@@ -3,7 +3,7 @@
  * Bump `contractVersion` on any breaking change. No output carries a secret value.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformConfig } from "./config";
+import { PlatformConfig } from "./config/config";
 import { Platform } from "./platform";
 
 export const CONTRACT_VERSION = 1;

@@ -5,20 +5,20 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformConfig } from "./config";
-import { connectionLimits } from "./connectionBudget";
-import { DatabaseBaseline } from "./databaseBaseline";
-import { ServiceSettings } from "./configSchema";
-import { ExternalSecretsStore } from "./externalSecretsStore";
-import { awsSecretName, loginName, platformSecretName } from "./naming";
-import { PlatformConfigMap } from "./platformConfigMap";
-import { PLATFORM_SECRET_IDS, PlatformSecrets } from "./platformSecrets";
-import { DeliverySettings } from "./secretDelivery";
-import { ServiceCredentials } from "./serviceCredentials";
-import { ServiceDatabase } from "./serviceDatabase";
-import { ServiceSecrets } from "./serviceSecrets";
-import { ServiceWorkload } from "./serviceWorkload";
-import { TemporalWorkers } from "./temporalWorkers";
+import { PlatformConfig } from "./config/config";
+import { connectionLimits } from "./database/connectionBudget";
+import { DatabaseBaseline } from "./database/databaseBaseline";
+import { ServiceSettings } from "./config/configSchema";
+import { ExternalSecretsStore } from "./credentials/externalSecretsStore";
+import { awsSecretName, loginName, platformSecretName } from "./config/naming";
+import { PlatformConfigMap } from "./workloads/platformConfigMap";
+import { PLATFORM_SECRET_IDS, PlatformSecrets } from "./credentials/platformSecrets";
+import { DeliverySettings } from "./credentials/secretDelivery";
+import { ServiceCredentials } from "./credentials/serviceCredentials";
+import { ServiceDatabase } from "./database/serviceDatabase";
+import { ServiceSecrets } from "./credentials/serviceSecrets";
+import { ServiceWorkload } from "./workloads/serviceWorkload";
+import { TemporalWorkers } from "./workloads/temporalWorkers";
 
 /** Services ordered so that every reader comes before the services it reads. */
 export function readersFirst(services: readonly ServiceSettings[]): ServiceSettings[] {

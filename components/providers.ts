@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { PlatformConfig } from "./config";
+import { PlatformConfig } from "./config/config";
 
 export interface Providers {
   readonly postgresql: postgresql.Provider;

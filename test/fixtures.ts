@@ -2,7 +2,7 @@
  * Shared by the tests that capture whole stacks (credentials, workloads): the stack x delivery-mode matrix, the expected
  * settings (parsed from the same stack files the program reads), and readers of the capture.
  */
-import { PROJECT, Settings, parseSettings } from "../components/configSchema";
+import { PROJECT, Settings, parseSettings } from "../components/config/configSchema";
 import { isDeepStrictEqual } from "util";
 import { Capture, CapturedResource, SecretValue, plainStrings, reveal } from "../tools/capture";
 import { captureStack } from "../tools/run";
@@ -112,7 +112,7 @@ export function secretJson(c: Capture, versionName: string): Record<string, unkn
 export const plain = (r: CapturedResource) => reveal(r.inputs) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 // ---------------------------------------------------------------------------------------------
-// Added for the credentials tests (test/credentials/*.test.ts)
+// Added for the credentials tests (test/components/credentials/*.test.ts)
 
 /** `captureStack` with config overrides. */
 export function captureWith(stack: string, overrides: Record<string, unknown> = {}): Promise<Capture> {
@@ -192,8 +192,8 @@ export function configSecret(stack: string, key: string): string {
 export const typeOfUrn = (urn: string): string => urn.split("::")[2].split("$").pop()!;
 
 /**
- * What issue #4 owns: resources under a credentials or database component. Workloads (issue #5)
- * are left out on purpose: their rollout on a rotation is asserted with the workloads.
+ * What the credentials own: resources under a credentials or database component. Workloads are
+ * left out on purpose: their rollout on a rotation is asserted with the workloads.
  */
 export const credentialsOrDatabase = (r: CapturedResource): boolean =>
   r.parent !== undefined && /^volteryde:(credentials|database):/.test(typeOfUrn(r.parent));

@@ -2,7 +2,7 @@
  * Reading the captured graph as a deployment: levels (what the engine can run in parallel),
  * depth and width, counts per type and per component, and a Mermaid picture.
  */
-import { SERVICE_KEYS } from "../components/catalogue";
+import { SERVICE_KEYS } from "../components/config/catalogue";
 import { Capture, CapturedResource } from "./capture";
 
 /** Edges the engine waits on: dependencies, plus the provider a resource is created with. */

@@ -11,7 +11,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
 import { Command, Option } from "commander";
-import { ConfigError } from "../components/configSchema";
+import { ConfigError } from "../components/config/configSchema";
 import { Capture, reveal } from "./capture";
 import { graphStats, mermaid, perComponent, perType } from "./graph";
 import { captureStack } from "./run";

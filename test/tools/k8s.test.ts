@@ -3,7 +3,7 @@
  * Kubernetes OpenAPI schemas (kubernetes-models) and ESO's CRD schema, plus the cross-object checks;
  * and proof that the validator catches broken objects.
  */
-import { SERVICES } from "../../components/catalogue";
+import { SERVICES } from "../../components/config/catalogue";
 import { Capture } from "../../tools/capture";
 import { K8sObject, MASK, manifestFiles, manifests, validateObjects } from "../../tools/k8s/manifests";
 import { captureStack } from "../../tools/run";

@@ -6,8 +6,8 @@
  * mismatch means the program does not do what it declares, or PostgreSQL disagrees with it.
  */
 import { Client, DatabaseError } from "pg";
-import { SERVICES, ServiceDefinition } from "../../components/catalogue";
-import { RoleNames, roleNames } from "../../components/naming";
+import { SERVICES, ServiceDefinition } from "../../components/config/catalogue";
+import { RoleNames, roleNames } from "../../components/config/naming";
 import { Capture, CapturedResource, reveal } from "../capture";
 import { sqlStatements } from "../sql/render";
 import { PgMajor, Server, startServer } from "./server";

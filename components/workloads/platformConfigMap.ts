@@ -1,6 +1,6 @@
 /**
  * The shared ConfigMap `volteryde-config` (the guide's name): the non-secret connection settings
- * every service reads through `envFrom` (issue #5). Nothing secret: user names and passwords live
+ * every service reads through `envFrom`. Nothing secret: user names and passwords live
  * in each service's own Secret.
  *
  * Rollout: the ConfigMap keeps its name, and every pod template that reads it carries a checksum
@@ -8,9 +8,9 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { SERVICES } from "./catalogue";
-import { Endpoint, Pool } from "./configSchema";
-import { CONFIG_MAP_NAME } from "./naming";
+import { SERVICES } from "../config/catalogue";
+import { Endpoint, Pool } from "../config/configSchema";
+import { CONFIG_MAP_NAME } from "../config/naming";
 
 export interface PlatformConfigMapArgs {
   /** Namespace (an Output of the Namespace when the program creates it, so the ConfigMap waits). */

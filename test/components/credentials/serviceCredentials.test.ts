@@ -1,18 +1,18 @@
 /**
- * ServiceCredentials and PlatformSecrets in the real program's graph (issue #4): the Secrets
+ * ServiceCredentials and PlatformSecrets in the real program's graph: the Secrets
  * Manager secrets and their JSON, the user name per endpoint (Supavisor pooler or direct host),
  * tags, KMS key, recovery window and protection per stack, and the stack outputs that name them.
  * Both stacks in both delivery modes, and both stacks with the admin endpoint on the direct host.
  * Expectations come from the stack files (settingsOf), never from the program's own helpers.
  *
- * On the same captures, the secrecy walk (issue #4, point 5): every generated password,
+ * On the same captures, the secrecy walk: every generated password,
  * JWT_SECRET, the admin password and the Temporal API key appear only inside SecretValue, in every
  * captured input, every output (providers' and components') and the stack outputs, and nowhere in
  * a resource's name or URN. Last, configuration mistakes in the credentials keys.
  */
-import { Settings } from "../../components/configSchema";
-import { Capture, CapturedResource, SecretValue, reveal, secretStrings } from "../../tools/capture";
-import { captureStack } from "../../tools/run";
+import { Settings } from "../../../components/config/configSchema";
+import { Capture, CapturedResource, SecretValue, reveal, secretStrings } from "../../../tools/capture";
+import { captureStack } from "../../../tools/run";
 import {
   AWS_SECRET,
   AWS_VERSION,
@@ -35,7 +35,7 @@ import {
   secretJson,
   settingsOf,
   supabaseWith,
-} from "../fixtures";
+} from "../../fixtures";
 
 interface Variant {
   readonly label: string;

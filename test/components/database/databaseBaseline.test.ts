@@ -1,6 +1,6 @@
 /** The public-schema switch, through the real program. */
-import { reveal } from "../../tools/capture";
-import { captureStack } from "../../tools/run";
+import { reveal } from "../../../tools/capture";
+import { captureStack } from "../../../tools/run";
 
 const publicGrants = async (stack: string, overrides?: Record<string, unknown>) => {
   const c = await captureStack(stack, { overrides });

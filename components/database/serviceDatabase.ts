@@ -12,8 +12,8 @@
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { ConnectionLimits } from "./connectionBudget";
-import { ServiceSettings } from "./configSchema";
-import { RUNTIME_USERS, RoleNames, RuntimeUser, roleNames } from "./naming";
+import { ServiceSettings } from "../config/configSchema";
+import { RUNTIME_USERS, RoleNames, RuntimeUser, roleNames } from "../config/naming";
 import { Grantee, ObjectType, grantsFor } from "./privileges";
 
 export interface ServiceReader {

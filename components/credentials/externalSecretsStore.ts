@@ -1,6 +1,6 @@
 /**
  * The namespaced SecretStore that External Secrets Operator reads this stack's secrets through,
- * when config names no existing ClusterSecretStore (issue #4). Least privilege on both sides:
+ * when config names no existing ClusterSecretStore. Least privilege on both sides:
  *
  *   <name>-role             IAM role that only this namespace's ServiceAccount can assume (IRSA:
  *                           `sub` and `aud` conditions on the cluster's OIDC issuer)
@@ -15,7 +15,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { KMS_KEY_ARN } from "./configSchema";
+import { KMS_KEY_ARN } from "../config/configSchema";
 import { EXTERNAL_SECRET_API_VERSION, SecretStoreRef } from "./secretDelivery";
 
 /** Names of the Kubernetes objects: stable, one store per namespace. */

@@ -5,11 +5,11 @@
  */
 import { readFileSync } from "fs";
 import YAML from "yaml";
-import { SECRET_KEYS } from "../../components/config";
-import { settingsSchema } from "../../components/configSchema";
-import { CapturedResource } from "../../tools/capture";
-import { captureStack } from "../../tools/run";
-import { readStackConfig } from "../../tools/stackConfig";
+import { SECRET_KEYS } from "../../../components/config/config";
+import { settingsSchema } from "../../../components/config/configSchema";
+import { CapturedResource } from "../../../tools/capture";
+import { captureStack } from "../../../tools/run";
+import { readStackConfig } from "../../../tools/stackConfig";
 
 const GOOD_PROJECT_REF = "qwhdkrtmvzpalsuxnbeo";
 
@@ -218,7 +218,7 @@ describe("stack files", () => {
 });
 
 describe("Pulumi.yaml", () => {
-  const project = YAML.parse(readFileSync(`${__dirname}/../../Pulumi.yaml`, "utf8"));
+  const project = YAML.parse(readFileSync(`${__dirname}/../../../Pulumi.yaml`, "utf8"));
 
   it("declares exactly the keys the program reads, each with a description", () => {
     const declared = Object.keys(project.config).map((k: string) => k.replace("volteryde-infra:", "")).sort();

@@ -1,5 +1,5 @@
 /**
- * One NestJS service on Kubernetes (issue #5):
+ * One NestJS service on Kubernetes:
  *
  *   <svc>-migrate     Job `<svc>-migrate-<tag>`: runs the migrations of this image as the
  *                     migrator, on the session pooler or direct host (5432), after the service's
@@ -15,8 +15,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Endpoint, Probe, Resources } from "./configSchema";
-import { RuntimeUser, migrationJobName } from "./naming";
+import { Endpoint, Probe, Resources } from "../config/configSchema";
+import { RuntimeUser, migrationJobName } from "../config/naming";
 import {
   CONTAINER_SECURITY_CONTEXT,
   GUIDE_APP_LABEL,
@@ -34,7 +34,7 @@ import {
   selectorLabels,
   workloadLabels,
 } from "./podTemplate";
-import { CREDENTIAL_KEYS } from "./serviceSecrets";
+import { CREDENTIAL_KEYS } from "../credentials/serviceSecrets";
 
 /** Identity mapping of the credential keys: the Secret's keys are the variables' names. */
 const CREDENTIAL_ENV = Object.fromEntries(Object.keys(CREDENTIAL_KEYS).map((k) => [k, k]));

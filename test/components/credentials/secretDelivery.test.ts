@@ -1,5 +1,5 @@
 /**
- * Delivery of credentials to pods (issue #4), ServiceSecrets and PlatformSecrets through
+ * Delivery of credentials to pods: ServiceSecrets and PlatformSecrets through
  * secretDelivery.ts, for both stacks in both modes:
  *
  *   kubernetes        a v1 Secret per service `<svc>-database` (its active runtime user) and
@@ -13,9 +13,9 @@
  *                     or an existing ClusterSecretStore named in config, which replaces all of it.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Settings } from "../../components/configSchema";
-import { ExternalSecretsStore, parseOidcProviderArn, secretArnPattern } from "../../components/externalSecretsStore";
-import { Capture, CapturedResource, SecretValue, capture, reveal, secretStrings } from "../../tools/capture";
+import { Settings } from "../../../components/config/configSchema";
+import { ExternalSecretsStore, parseOidcProviderArn, secretArnPattern } from "../../../components/credentials/externalSecretsStore";
+import { Capture, CapturedResource, SecretValue, capture, reveal, secretStrings } from "../../../tools/capture";
 import {
   AWS_SECRET,
   AWS_VERSION,
@@ -44,7 +44,7 @@ import {
   secretsIn,
   settingsOf,
   typeOfUrn,
-} from "../fixtures";
+} from "../../fixtures";
 
 const IRSA_CASES = CASES.filter((c) => c.mode === "external-secrets");
 const ROLE_IAM = "aws:iam/role:Role";

@@ -1,5 +1,5 @@
 /**
- * How one Kubernetes Secret reaches the namespace, by `secretsDelivery` (issue #4):
+ * How one Kubernetes Secret reaches the namespace, by `secretsDelivery`:
  *
  *   kubernetes        a `v1/Secret` written by the Kubernetes provider (the value passes through
  *                     Pulumi state, encrypted as a secret)
@@ -86,7 +86,7 @@ export function checkDelivery(owner: string, d: DeliverySettings): void {
  * it waits for it (and, through `pulumi.com/waitFor`, for ESO to have written it).
  *
  * The Secret keeps a fixed name in both modes: consumers roll on a checksum annotation of the
- * non-secret inputs that change on rotation (issue #5), not on a renamed Secret.
+ * non-secret inputs that change on rotation, not on a renamed Secret.
  */
 export function deliverSecret(
   resourceName: string,

@@ -1,5 +1,5 @@
 /**
- * Zero-downtime rotation with alternating users (issue #4, point 2), walked through config the
+ * Zero-downtime rotation with alternating users, walked through config the
  * way an operator does it, for both stacks in both delivery modes:
  *
  *   step 0  the stack's config
@@ -11,11 +11,11 @@
  *
  * Nothing of any other service changes at any step. Then the README's routine (global rotation
  * values), and the migrator and JWT_SECRET, which rotate with a plain keeper in one step.
- * Deployments are left to the workloads' tests: here only what issue #4 owns (resources under a
+ * Deployments are left to the workloads' tests: here only what the credentials own (resources under a
  * credentials or database component) is compared.
  */
-import { Settings } from "../../components/configSchema";
-import { Capture, CapturedResource, reveal } from "../../tools/capture";
+import { Settings } from "../../../components/config/configSchema";
+import { Capture, CapturedResource, reveal } from "../../../tools/capture";
 import {
   AWS_VERSION,
   CASES,
@@ -38,7 +38,7 @@ import {
   serviceRotationWith,
   settingsOf,
   changedResources,
-} from "../fixtures";
+} from "../../fixtures";
 
 /** The service rotated in the per-service sequence. */
 const ROTATED = "payment";

@@ -1,5 +1,5 @@
 /**
- * The Temporal workers (issue #5): one Deployment `temporal-workers` labelled
+ * The Temporal workers: one Deployment `temporal-workers` labelled
  * `app: temporal-workers` (the guide's `kubectl get pods -l app=temporal-workers`), with the
  * Temporal address and namespace (ConfigMap), TEMPORAL_API_KEY (its own Secret), and the database
  * credentials of ONLY the services whose workflows it runs (`temporal.services`), each as
@@ -10,9 +10,9 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ServiceDefinition } from "./catalogue";
-import { Resources } from "./configSchema";
-import { RuntimeUser } from "./naming";
+import { ServiceDefinition } from "../config/catalogue";
+import { Resources } from "../config/configSchema";
+import { RuntimeUser } from "../config/naming";
 import {
   CONTAINER_SECURITY_CONTEXT,
   GUIDE_APP_LABEL,

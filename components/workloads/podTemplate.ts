@@ -6,7 +6,7 @@
 import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { Resources } from "./configSchema";
+import type { Resources } from "../config/configSchema";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 

@@ -1,5 +1,5 @@
 /**
- * A service's generated passwords and their source of truth in AWS Secrets Manager (issue #4).
+ * A service's generated passwords and their source of truth in AWS Secrets Manager.
  *
  *   <svc>-blue, <svc>-green   RandomPassword of the two alternating runtime users
  *   <svc>-migrator            RandomPassword of the migration user
@@ -13,8 +13,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { SecretStorage, checkSecretStorage, storeJsonSecret } from "./awsSecret";
-import { Endpoint, ServiceSettings } from "./configSchema";
-import { CredentialKind, RUNTIME_USERS, RuntimeUser, awsSecretName, loginName, roleNames } from "./naming";
+import { Endpoint, ServiceSettings } from "../config/configSchema";
+import { CredentialKind, RUNTIME_USERS, RuntimeUser, awsSecretName, loginName, roleNames } from "../config/naming";
 
 /** Letters and digits only: nothing that needs escaping in a connection URL, a shell or YAML. */
 export const PASSWORD_LENGTH = 40;

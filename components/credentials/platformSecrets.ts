@@ -1,5 +1,5 @@
 /**
- * The shared secrets the guide lists (issue #4), each in its own Secrets Manager secret and its own
+ * The shared secrets the guide lists, each in its own Secrets Manager secret and its own
  * Kubernetes Secret, so a pod gets exactly the ones it needs:
  *
  *   JWT_SECRET        generated (RandomPassword, keeper `secrets.jwtRotation`);
@@ -11,12 +11,12 @@
  *                     for the Temporal workers only
  *
  * The guide's single `volteryde-secrets` shared both with every pod. Which Deployment mounts which
- * Secret is the workloads' business (issue #5); `jwtServices` says where JWT_SECRET belongs.
+ * Secret is the workloads' business; `jwtServices` says where JWT_SECRET belongs.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { SecretStorage, checkSecretStorage, storeJsonSecret } from "./awsSecret";
-import { platformKubernetesSecretName, platformSecretName } from "./naming";
+import { platformKubernetesSecretName, platformSecretName } from "../config/naming";
 import { DeliverySettings, checkDelivery, deliverSecret } from "./secretDelivery";
 
 /** Ids of the platform secrets: suffix of the AWS name (`platformSecretName`) and the Kubernetes one. */

@@ -1,9 +1,9 @@
 /** Pure workload helpers: the rollout checksum, label values, migration Job names. */
 import fc from "fast-check";
 import * as pulumi from "@pulumi/pulumi";
-import { labelValue, rolloutChecksum } from "../../components/podTemplate";
-import { migrationJobName } from "../../components/naming";
-import { SERVICE_KEYS } from "../../components/catalogue";
+import { labelValue, rolloutChecksum } from "../../../components/workloads/podTemplate";
+import { migrationJobName } from "../../../components/config/naming";
+import { SERVICE_KEYS } from "../../../components/config/catalogue";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;

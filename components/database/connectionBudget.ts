@@ -2,7 +2,7 @@
  * Connection limits per login role, derived from config so a leaking pod cannot starve the
  * others. Pure; the numbers are documented in README "Connection budget".
  */
-import { ServiceSettings } from "./configSchema";
+import { ServiceSettings } from "../config/configSchema";
 
 export interface ConnectionLimits {
   /** Per runtime login user (each of blue/green may carry the whole service during a flip). */

@@ -1,4 +1,4 @@
-import { SERVICES, SERVICE_KEYS, isServiceKey, serviceByKey } from "../../components/catalogue";
+import { SERVICES, SERVICE_KEYS, isServiceKey, serviceByKey } from "../../../components/config/catalogue";
 
 // The guide's table ("Database-per-Domain Pattern"), written out once here as the oracle.
 const GUIDE: [string, string][] = [

@@ -1,18 +1,18 @@
 /**
- * The workloads in the real program's graph (issue #5): the shared ConfigMap, each service's
+ * The workloads in the real program's graph: the shared ConfigMap, each service's
  * migration Job, Deployment, Service and PodDisruptionBudget, and the Temporal workers, for both
  * stacks; the ordering and parallelism of the graph; what rolls the pods.
  */
-import { SERVICES } from "../../components/catalogue";
-import { Settings } from "../../components/configSchema";
-import { CONFIG_MAP_NAME, kubernetesSecretName, migrationJobName, platformKubernetesSecretName } from "../../components/naming";
-import { ROLLOUT_CHECKSUM_ANNOTATION } from "../../components/podTemplate";
-import { MIGRATION_JOB } from "../../components/serviceWorkload";
-import { TEMPORAL_KEY_VERSION_ANNOTATION } from "../../components/temporalWorkers";
-import { Capture, CapturedResource, SecretValue, reveal, secretStrings } from "../../tools/capture";
-import { graphStats, serviceOf, waitsOn } from "../../tools/graph";
-import { captureStack } from "../../tools/run";
-import { settingsOf } from "../fixtures";
+import { SERVICES } from "../../../components/config/catalogue";
+import { Settings } from "../../../components/config/configSchema";
+import { CONFIG_MAP_NAME, kubernetesSecretName, migrationJobName, platformKubernetesSecretName } from "../../../components/config/naming";
+import { ROLLOUT_CHECKSUM_ANNOTATION } from "../../../components/workloads/podTemplate";
+import { MIGRATION_JOB } from "../../../components/workloads/serviceWorkload";
+import { TEMPORAL_KEY_VERSION_ANNOTATION } from "../../../components/workloads/temporalWorkers";
+import { Capture, CapturedResource, SecretValue, reveal, secretStrings } from "../../../tools/capture";
+import { graphStats, serviceOf, waitsOn } from "../../../tools/graph";
+import { captureStack } from "../../../tools/run";
+import { settingsOf } from "../../fixtures";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const JOB = "kubernetes:batch/v1:Job";
@@ -268,7 +268,7 @@ it("both delivery modes give the workloads the same Deployments and Jobs", async
   }
 }, 60_000);
 
-describe("what rolls the pods (rotation, issue #4; config)", () => {
+describe("what rolls the pods (rotation; config)", () => {
   // dev: active blue; booking and charging run in the Temporal workers.
   const checksums = (c: Capture) => Object.fromEntries(c.resources.filter((r) => r.type === DEPLOYMENT).map((r) => [r.name, spec(r).spec.template.metadata.annotations[ROLLOUT_CHECKSUM_ANNOTATION]]));
   const rotation = (booking: Record<string, string>) => ({ services: { booking: { readsFrom: ["users"], rotation: booking } } });

@@ -1,6 +1,6 @@
 /** The pure schema: defaults from the guide, overrides, derived endpoints. */
-import { ConfigError, parseSettings } from "../../components/configSchema";
-import { SERVICE_KEYS } from "../../components/catalogue";
+import { ConfigError, parseSettings } from "../../../components/config/configSchema";
+import { SERVICE_KEYS } from "../../../components/config/catalogue";
 
 const MINIMAL = {
   supabase: { projectRef: "abcdefghijklmnopqrst", region: "sa-east-1" },

@@ -1,9 +1,9 @@
 /** ServiceDatabase in the real program's graph, both stacks. */
 import * as pulumi from "@pulumi/pulumi";
-import { SERVICES } from "../../components/catalogue";
-import { ServiceDatabase } from "../../components/serviceDatabase";
-import { Capture, CapturedResource, SecretValue, capture, reveal } from "../../tools/capture";
-import { captureStack } from "../../tools/run";
+import { SERVICES } from "../../../components/config/catalogue";
+import { ServiceDatabase } from "../../../components/database/serviceDatabase";
+import { Capture, CapturedResource, SecretValue, capture, reveal } from "../../../tools/capture";
+import { captureStack } from "../../../tools/run";
 
 const ROLE = "postgresql:index/role:Role";
 const SCHEMA = "postgresql:index/schema:Schema";

@@ -1,5 +1,5 @@
 /**
- * A service's database credentials in its namespace (issue #4): two Kubernetes Secrets, each with
+ * A service's database credentials in its namespace: two Kubernetes Secrets, each with
  * exactly DATABASE_USERNAME and DATABASE_PASSWORD (the variables the services' NestJS config reads):
  *
  *   <svc>-database            the active runtime user, for the service's pods
@@ -10,8 +10,8 @@
  * A Secret holds one service's credentials and nothing else: no shared secret, no admin password.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ServiceDefinition } from "./catalogue";
-import { CredentialKind, kubernetesSecretName } from "./naming";
+import { ServiceDefinition } from "../config/catalogue";
+import { CredentialKind, kubernetesSecretName } from "../config/naming";
 import { DeliveredKey, DeliverySettings, checkDelivery, deliverSecret } from "./secretDelivery";
 
 /** Keys of every credentials Secret, and the property of the AWS secret JSON each comes from. */
