@@ -1,0 +1,51 @@
+// The program's layers, checked by `npm run layers` (part of `npm test`). From the bottom up:
+//
+//   components/config       the catalogue, the config schema and its loading, naming: imports no other module
+//   components/database     schemas, roles, grants, connection limits: imports config only
+//   components/credentials  passwords, Secrets Manager, Kubernetes/ESO delivery: imports config only
+//   components/workloads    ConfigMap, Jobs, Deployments, workers: imports config and credentials (the Secret keys)
+//   components/*.ts         platform, providers, outputs: wire the modules together; may import any of them
+//   program.ts, index.ts    read config, build the platform, export the outputs
+//   tools/                  the offline plan and everything that reads the captured graph
+//   test/, bench/           may import anything
+//
+// A lower layer never imports a higher one, and nothing imports in a cycle. Type-only imports count
+// (tsPreCompilationDeps): a type is as much a dependency as a value.
+const TOP = "components/[^/]+\\.ts$";
+const ABOVE_COMPONENTS = "^(program\\.ts|index\\.ts|tools/|test/|bench/|examples/|policy/)";
+
+/** A rule that forbids `from` to import any of `to` (regular expressions on paths from the repo root). */
+function layer(name, comment, from, to) {
+  return { name, comment, severity: "error", from: { path: from }, to: { path: to } };
+}
+
+module.exports = {
+  forbidden: [
+    { name: "no-circular", comment: "Import cycles make initialisation order fragile and hide layering mistakes.", severity: "error", from: {}, to: { circular: true } },
+    { name: "not-to-unresolvable", comment: "An import that does not resolve.", severity: "error", from: {}, to: { couldNotResolve: true } },
+    layer(
+      "config-imports-no-module",
+      "components/config is the bottom layer: catalogue, schema, loading, naming.",
+      "^components/config/",
+      `^components/(database|credentials|workloads)/|^${TOP}`,
+    ),
+    layer("database-imports-config-only", "components/database may import components/config only.", "^components/database/", `^components/(credentials|workloads)/|^${TOP}`),
+    layer("credentials-imports-config-only", "components/credentials may import components/config only.", "^components/credentials/", `^components/(database|workloads)/|^${TOP}`),
+    layer(
+      "workloads-imports-config-and-credentials",
+      "components/workloads may import components/config and components/credentials (the Secret keys pods read).",
+      "^components/workloads/",
+      `^components/database/|^${TOP}`,
+    ),
+    layer("components-never-import-tools", "The program never depends on the tools that read it.", "^components/", ABOVE_COMPONENTS),
+    layer("program-never-imports-tools", "program.ts and index.ts are what `pulumi up` runs: no tool, test or bench code.", "^(program|index)\\.ts$", "^(tools|test|bench|examples|policy)/"),
+    layer("tools-never-import-tests", "Tools are shipped; tests and benchmarks are not.", "^tools/", "^(test|bench)/"),
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "^(node_modules|out|bin|coverage)/" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    moduleSystems: ["cjs", "es6"],
+  },
+};
