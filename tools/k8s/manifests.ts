@@ -9,6 +9,8 @@ import { ConfigMap, Namespace, Secret, Service, ServiceAccount } from "kubernete
 import { Deployment } from "kubernetes-models/apps/v1";
 import { Job } from "kubernetes-models/batch/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import { ExternalSecret, SecretStore } from "@kubernetes-models/external-secrets/external-secrets.io/v1beta1";
 import { Capture, CapturedResource, SecretValue } from "../capture";
 import { topologicalOrder } from "../graph";
@@ -74,6 +76,8 @@ const MODELS: Record<string, { model: Model; apiVersion?: string }> = {
   "apps/v1/Deployment": { model: Deployment },
   "batch/v1/Job": { model: Job },
   "policy/v1/PodDisruptionBudget": { model: PodDisruptionBudget },
+  "networking.k8s.io/v1/NetworkPolicy": { model: NetworkPolicy },
+  "autoscaling/v2/HorizontalPodAutoscaler": { model: HorizontalPodAutoscaler },
   "external-secrets.io/v1/ExternalSecret": { model: ExternalSecret, apiVersion: "external-secrets.io/v1beta1" },
   "external-secrets.io/v1/SecretStore": { model: SecretStore, apiVersion: "external-secrets.io/v1beta1" },
 };
