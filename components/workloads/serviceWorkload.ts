@@ -245,8 +245,10 @@ export class ServiceWorkload extends pulumi.ComponentResource {
         metadata: { name: args.key, namespace: args.namespace, labels },
         spec: {
           // With an HPA the count is the autoscaler's: a `replicas` here would be applied back on
-          // every `pulumi up`, resetting its decision (and, under Server-Side Apply, conflict with
-          // the HPA controller that then owns the field). README "Autoscaling".
+          // every `pulumi up`, resetting its decision, and under Server-Side Apply conflict with
+          // the HPA controller that owns the field once it scaled (pulumi-kubernetes forces only
+          // with `pulumi.com/patchForce`: provider/pkg/await/await.go `patchForce`). README
+          // "Kubernetes workloads", Autoscaling.
           ...(scaling ? {} : { replicas: args.replicas }),
           selector: { matchLabels: selector },
           strategy: ROLLING_UPDATE,
