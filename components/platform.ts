@@ -8,9 +8,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "./config/config";
 import { connectionLimits } from "./database/connectionBudget";
 import { DatabaseBaseline } from "./database/databaseBaseline";
-import { ServiceSettings } from "./config/configSchema";
+import { ServiceSettings, portOf } from "./config/configSchema";
+import { serviceByKey } from "./config/catalogue";
 import { ExternalSecretsStore } from "./credentials/externalSecretsStore";
 import { awsSecretName, loginName, platformSecretName } from "./config/naming";
+import { NetworkPolicies } from "./workloads/networkPolicies";
 import { PlatformConfigMap } from "./workloads/platformConfigMap";
 import { PLATFORM_SECRET_IDS, PlatformSecrets } from "./credentials/platformSecrets";
 import { DeliverySettings } from "./credentials/secretDelivery";
@@ -46,7 +48,7 @@ export interface ServicePlatform {
   readonly database: ServiceDatabase;
   /** Its Kubernetes Secrets: `appSecretName` for the pods, `migratorSecretName` for the migration Job. */
   readonly secrets: ServiceSecrets;
-  /** Its migration Job, Deployment, Service and PodDisruptionBudget. */
+  /** Its migration Job, Deployment, Service, HorizontalPodAutoscaler and PodDisruptionBudget. */
   readonly workload: ServiceWorkload;
 }
 
@@ -63,6 +65,8 @@ export class Platform extends pulumi.ComponentResource {
   /** `volteryde-config`. */
   public readonly configMap: PlatformConfigMap;
   public readonly temporalWorkers: TemporalWorkers;
+  /** The namespace's NetworkPolicies, unless `kubernetes.networkPolicies.enabled` is false. */
+  public readonly networkPolicies?: NetworkPolicies;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("volteryde:index:Platform", name, {}, opts);
@@ -158,14 +162,31 @@ export class Platform extends pulumi.ComponentResource {
         runtimeEndpoint: config.runtimeEndpoint,
         database: config.database,
         sslMode: config.sslMode,
-        pool: config.defaults.pool,
         supabaseUrl: config.supabaseUrl,
         nodeEnv: config.nodeEnv,
-        temporalAddress: config.temporal.address,
-        temporalNamespace: config.temporal.namespace,
       },
       { parent: this },
     );
+    const np = config.kubernetes.networkPolicies;
+    if (np.enabled) {
+      this.networkPolicies = new NetworkPolicies(
+        "network",
+        {
+          namespace,
+          restrictEgress: np.restrictEgress,
+          dns: np.dns,
+          database: { runtimePort: config.runtimeEndpoint.port, adminPort: config.adminEndpoint.port, cidrs: np.databaseCidrs },
+          temporal: {
+            port: portOf(config.temporal.address),
+            cidrs: np.temporalCidrs,
+            usesDatabase: config.temporal.services.length > 0,
+            egress: config.temporal.egress,
+          },
+          services: config.services.map((svc) => ({ key: svc.service.key, port: svc.probe.port, ingress: svc.ingress, egress: svc.egress })),
+        },
+        { parent: this },
+      );
+    }
     const es = config.externalSecrets;
     if (config.secretsDelivery === "external-secrets" && !es.clusterSecretStore) {
       this.secretStore = new ExternalSecretsStore(
@@ -237,13 +258,19 @@ export class Platform extends pulumi.ComponentResource {
         {
           key,
           schema: svc.service.schema,
+          schemaVariables: Object.fromEntries([svc.service, ...svc.readsFrom.map(serviceByKey)].map((d) => [d.schemaEnvVar, d.schema])),
+          databaseName: config.database,
+          sslMode: config.sslMode,
+          nodeEnv: config.nodeEnv,
           namespace,
           image: svc.image,
           tag: config.images.tag,
           imagePullPolicy: config.images.pullPolicy,
           replicas: svc.replicas,
+          autoscaling: svc.autoscaling,
           resources: svc.resources,
           probe: svc.probe,
+          topologySpread: config.kubernetes.topologySpread,
           pool: svc.pool,
           migrationCommand: svc.migrationCommand,
           configMap: this.configMap,
@@ -273,6 +300,11 @@ export class Platform extends pulumi.ComponentResource {
         replicas: config.temporal.replicas,
         resources: config.defaults.resources,
         configMap: this.configMap,
+        temporalAddress: config.temporal.address,
+        temporalNamespace: config.temporal.namespace,
+        nodeEnv: config.nodeEnv,
+        probe: config.temporal.probe.enabled ? config.temporal.probe : undefined,
+        topologySpread: config.kubernetes.topologySpread,
         temporalApiKey: { secretName: this.platformSecrets.temporalApiKey.kubernetesSecretName, versionId: this.platformSecrets.temporalApiKey.versionId },
         services: config.temporal.services.map((key) => {
           const svc = config.services.find((s) => s.service.key === key)!;
@@ -280,6 +312,7 @@ export class Platform extends pulumi.ComponentResource {
           return {
             service: svc.service,
             appSecretName: p.secrets.appSecretName,
+            pool: svc.pool,
             activeUser: svc.rotation.active,
             activeRotation: svc.rotation[svc.rotation.active],
             migrationJob: p.workload.migrationJob,

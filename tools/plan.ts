@@ -90,7 +90,7 @@ export async function plan(options: PlanOptions): Promise<number> {
   if (secrets.length) out.push("", "AWS Secrets Manager secrets (values hidden):", table(secrets, ["name", "arn"]));
   out.push(
     "",
-    `Kubernetes objects: ${files.length}, validated against the Kubernetes OpenAPI schemas and cross-checked (selectors, references, ports, names): ${problems.length} problems`,
+    `Kubernetes objects: ${files.length}, validated against the Kubernetes OpenAPI schemas, the API server's own rules and cross-checks (selectors, references, ports, environment): ${problems.length} problems`,
     ...problems.map((p) => `  INVALID ${p.object}: ${p.message}`),
   );
   out.push("", "Stack outputs:", JSON.stringify(c.outputs, null, 2));

@@ -32,6 +32,17 @@ function withDefaults<F extends z.ZodRawShape>(fields: F, defaults: { [K in keyo
 }
 /** A KMS key ARN (not an alias): `arn:aws:kms:<region>:<account>:key/<key-id>`. */
 export const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[A-Za-z0-9-]+$/;
+/** An IPv4 or IPv6 CIDR, as NetworkPolicy `ipBlock.cidr` takes it. */
+const cidr = z.union([z.cidrv4(), z.cidrv6()], { message: "must be a CIDR such as 10.0.0.0/8 or ::/0" });
+/** A label key (`[prefix/]name`) and value, as Kubernetes accepts them (apimachinery IsQualifiedName / IsValidLabelValue). */
+const labelKey = z
+  .string()
+  .regex(/^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, {
+    message: "must be a label key ([prefix/]name, name at most 63 characters)",
+  });
+const labelValue = z.string().regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/, { message: "must be a label value (at most 63 characters)" });
+/** An absolute HTTP path for a probe. */
+const httpPath = z.string().regex(/^\/[A-Za-z0-9._~\-/]*$/, { message: "must be an absolute HTTP path" });
 const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|k|M|G)?$/, { message: "must be a Kubernetes quantity such as 250m or 256Mi" });
 
 // Each group is declared once without defaults (for per-service overrides, where an absent field
@@ -49,11 +60,62 @@ const poolSchema = withDefaults(poolFields, { max: 10, min: 2, idleTimeoutMillis
 const resourcesFields = { cpuRequest: quantity, memoryRequest: quantity, cpuLimit: quantity, memoryLimit: quantity };
 const resourcesSchema = withDefaults(resourcesFields, { cpuRequest: "100m", memoryRequest: "256Mi", cpuLimit: "500m", memoryLimit: "512Mi" });
 
+/**
+ * Probes follow NestJS Terminus's convention of one `health` controller with a route per check
+ * (https://docs.nestjs.com/recipes/terminus uses `/health/readiness` as its example address):
+ * liveness answers whether the process works (no database check, so a slow database never
+ * restarts pods), readiness whether it can serve now (the TypeORM ping), and the startup probe
+ * holds both back while the app boots.
+ */
 const probeFields = {
-  path: z.string().regex(/^\/[A-Za-z0-9._~\-/]*$/, { message: "must be an absolute HTTP path" }),
+  /** Container port the app listens on (`PORT`); the probes and the Service target it. */
   port,
+  /** Liveness: a failure restarts the container. */
+  livenessPath: httpPath,
+  /** Readiness: a failure takes the pod out of the Service until it passes again. */
+  readinessPath: httpPath,
+  /** Startup: liveness and readiness wait until this passes once. */
+  startupPath: httpPath,
+  /** How long a container may take to start before the startup probe restarts it. */
+  startupTimeoutSeconds: z.number().int().min(10).max(3600),
 };
-const probeSchema = withDefaults(probeFields, { path: "/health", port: 3000 });
+const probeSchema = withDefaults(probeFields, {
+  port: 3000,
+  livenessPath: "/health/liveness",
+  readinessPath: "/health/readiness",
+  startupPath: "/health/liveness",
+  startupTimeoutSeconds: 120,
+});
+
+/** The name of the Temporal workers' Deployment, and how config names them as a caller of a service. */
+export const TEMPORAL_WORKERS = "temporal-workers";
+
+const ingressFields = {
+  /** Namespaces (by name) whose pods may call the service, e.g. the ingress controller's. */
+  namespaces: z.array(dnsLabel),
+  /** Workloads of this stack that may call it: service keys, or "temporal-workers". */
+  services: z.array(z.enum([...SERVICE_KEYS, TEMPORAL_WORKERS] as unknown as [string, ...string[]])),
+};
+const ingressSchema = withDefaults(ingressFields, { namespaces: [], services: [] });
+
+/** Extra egress a workload needs (an external API): TCP ports to address ranges; NetworkPolicy has no host names. */
+const egressRuleSchema = z.object({ cidrs: z.array(cidr).min(1), ports: z.array(port).min(1) }).strict();
+
+/**
+ * `services.<svc>.autoscaling`: an autoscaling/v2 HorizontalPodAutoscaler on CPU. The HPA owns
+ * the Deployment's replica count, so `replicas` must not be set next to it.
+ */
+const autoscalingSchema = z
+  .object({
+    minReplicas: positiveInt.max(100),
+    maxReplicas: positiveInt.max(100),
+    /** Average CPU use as a percentage of the CPU request; above 100 is meaningful when the limit is higher. */
+    targetCPUUtilizationPercentage: z.number().int().min(1).max(500).default(70),
+  })
+  .strict();
+
+/** Pod topology spread per topology: `off`, or the constraint's `whenUnsatisfiable`. */
+const spreadMode = z.enum(["off", "ScheduleAnyway", "DoNotSchedule"]);
 
 const rotationFields = {
   /** Which of the two runtime login users the pods connect as. */
@@ -75,6 +137,9 @@ const serviceOverrideSchema = z
     rotation: z.object(rotationFields).partial().strict().optional(),
     migrationCommand: z.array(z.string().min(1)).min(1).optional(),
     probe: z.object(probeFields).partial().strict().optional(),
+    ingress: z.object(ingressFields).partial().strict().optional(),
+    egress: z.array(egressRuleSchema).optional(),
+    autoscaling: autoscalingSchema.optional(),
   })
   .strict();
 
@@ -110,6 +175,33 @@ export const settingsSchema = z
         createNamespace: z.boolean().default(true),
         /** kubeconfig context; the ambient current context when unset. */
         context: z.string().min(1).optional(),
+        networkPolicies: z
+          .object({
+            /** Declare the NetworkPolicies (default deny plus what each workload needs). */
+            enabled: z.boolean().default(true),
+            /** Restrict egress too; false for a CNI that enforces ingress policies only. */
+            restrictEgress: z.boolean().default(true),
+            /** Where the pods' DNS resolver runs (CoreDNS / kube-dns). */
+            dns: z
+              .object({
+                namespace: dnsLabel.default("kube-system"),
+                podLabels: z.record(labelKey, labelValue).default({ "k8s-app": "kube-dns" }),
+                port: port.default(53),
+              })
+              .strict()
+              .prefault({}),
+            /** Address ranges of the Supabase pooler and direct host (NetworkPolicy cannot name hosts). */
+            databaseCidrs: z.array(cidr).min(1).default(["0.0.0.0/0", "::/0"]),
+            /** Address ranges of the Temporal endpoint. */
+            temporalCidrs: z.array(cidr).min(1).default(["0.0.0.0/0", "::/0"]),
+          })
+          .strict()
+          .prefault({}),
+        /** Spread each Deployment's pods across zones and hosts (`topology.kubernetes.io/zone`, `kubernetes.io/hostname`). */
+        topologySpread: z
+          .object({ zones: spreadMode.default("off"), hosts: spreadMode.default("off") })
+          .strict()
+          .prefault({}),
       })
       .strict(),
     images: z
@@ -126,6 +218,7 @@ export const settingsSchema = z
         pool: poolSchema.prefault({}),
         resources: resourcesSchema.prefault({}),
         probe: probeSchema.prefault({}),
+        ingress: ingressSchema.prefault({}),
         migrationCommand: z.array(z.string().min(1)).min(1).default(["npm", "run", "migration:run"]),
       })
       .strict()
@@ -191,6 +284,22 @@ export const settingsSchema = z
         image: dnsLabel.default("temporal-workers"),
         /** Services whose workflows the workers run: they get only these services' credentials. */
         services: z.array(serviceKey).default([]),
+        /**
+         * The workers' health endpoint (see README "Temporal workers"): the worker image serves
+         * HTTP on `port`, liveness while the Worker has not failed, readiness while it polls.
+         */
+        probe: z
+          .object({
+            enabled: z.boolean().default(true),
+            port: port.default(8080),
+            livenessPath: httpPath.default("/health/liveness"),
+            readinessPath: httpPath.default("/health/readiness"),
+            startupTimeoutSeconds: z.number().int().min(10).max(3600).default(120),
+          })
+          .strict()
+          .prefault({}),
+        /** Extra egress the workers' activities need, as for services. */
+        egress: z.array(egressRuleSchema).default([]),
       })
       .strict(),
   })
@@ -202,14 +311,28 @@ export type Pool = z.output<typeof poolSchema>;
 export type Resources = z.output<typeof resourcesSchema>;
 export type Probe = z.output<typeof probeSchema>;
 export type Rotation = z.output<typeof rotationSchema>;
+export type Ingress = z.output<typeof ingressSchema>;
+export type EgressRule = z.output<typeof egressRuleSchema>;
+export type Autoscaling = z.output<typeof autoscalingSchema>;
+export type SpreadMode = z.output<typeof spreadMode>;
 
 /** One enabled service with every default and override resolved. */
 export interface ServiceSettings {
   readonly service: ServiceDefinition;
+  /**
+   * Pods of the service: the fixed count, or with `autoscaling` the HPA's minimum (the Deployment
+   * then omits `replicas`). What can run at once is `maxReplicas(service)`.
+   */
   readonly replicas: number;
+  /** The HorizontalPodAutoscaler's bounds and CPU target, when config asks for one. */
+  readonly autoscaling?: Autoscaling;
   readonly pool: Pool;
   readonly resources: Resources;
   readonly probe: Probe;
+  /** Who may open connections to the service's port (NetworkPolicy). */
+  readonly ingress: Ingress;
+  /** Extra egress beyond DNS and the database (NetworkPolicy). */
+  readonly egress: readonly EgressRule[];
   readonly readOnlyRole: boolean;
   /** Keys of services whose schema this one may read (SELECT only). */
   readonly readsFrom: readonly string[];
@@ -281,6 +404,8 @@ function formatIssues(error: z.ZodError): string[] {
       message = `must be one of ${(issue.values as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
     } else if (issue.code === "unrecognized_keys" && issue.path.length === 1 && issue.path[0] === "services") {
       message = `unknown service(s) ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; known services: ${SERVICE_KEYS.join(", ")}`;
+    } else if (issue.code === "unrecognized_keys" && issue.path[issue.path.length - 1] === "probe" && issue.keys.includes("path")) {
+      message = 'probe.path was split in two: set probe.livenessPath and probe.readinessPath (and probe.startupPath), see "Configuration reference" in README.md';
     } else if (issue.code === "unrecognized_keys") {
       message = `unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; check the configuration reference in README.md`;
     }
@@ -308,6 +433,16 @@ export function findCycle(edges: readonly (readonly [string, readonly string[]])
     if (found) return found;
   }
   return undefined;
+}
+
+/** The most pods a service runs at once, before a rollout's surge pod: what connection limits must budget. */
+export function maxReplicas(service: Pick<ServiceSettings, "replicas" | "autoscaling">): number {
+  return service.autoscaling?.maxReplicas ?? service.replicas;
+}
+
+/** The port of a `host:port` address (config validates the form). */
+export function portOf(address: string): number {
+  return Number(address.slice(address.lastIndexOf(":") + 1));
 }
 
 function mergeDefined<T extends object>(base: T, override: Partial<T> | undefined): T {
@@ -347,6 +482,39 @@ export function parseSettings(stack: string, raw: Record<string, unknown>): Sett
     const pool = mergeDefined(s.defaults.pool, o.pool);
     const where = s.services[svc.key]?.pool ? `services.${svc.key}.pool` : "defaults.pool";
     check(pool.min <= pool.max, `${where}.min`, pool.min, `must not exceed pool max (${pool.max})`);
+    const autoscaling = o.autoscaling;
+    if (autoscaling) {
+      check(
+        autoscaling.minReplicas <= autoscaling.maxReplicas,
+        `services.${svc.key}.autoscaling.minReplicas`,
+        autoscaling.minReplicas,
+        `must not exceed autoscaling.maxReplicas (${autoscaling.maxReplicas})`,
+      );
+      check(
+        o.replicas === undefined,
+        `services.${svc.key}.replicas`,
+        o.replicas,
+        "must not be set together with autoscaling: the HorizontalPodAutoscaler sets the replica count between autoscaling.minReplicas and maxReplicas",
+      );
+    }
+    const probe = mergeDefined(s.defaults.probe, o.probe);
+    const probeKey = o.probe?.livenessPath || o.probe?.readinessPath ? `services.${svc.key}.probe` : "defaults.probe";
+    check(
+      probe.livenessPath !== probe.readinessPath,
+      `${probeKey}.readinessPath`,
+      probe.readinessPath,
+      `must differ from livenessPath (${probe.livenessPath}): a readiness check that includes the database would make a slow database restart pods`,
+    );
+    const ingress = mergeDefined(s.defaults.ingress, o.ingress);
+    const callersKey = o.ingress?.services ? `services.${svc.key}.ingress.services` : "defaults.ingress.services";
+    for (const caller of ingress.services) {
+      // The defaults may list every service; a service's own list naming itself is a mistake.
+      if (caller === svc.key) {
+        check(!o.ingress?.services, callersKey, caller, "a service needs no policy to reach itself; list other services");
+      } else if (caller !== TEMPORAL_WORKERS) {
+        check(enabledKeys.has(caller), callersKey, caller, `must name an enabled service (${[...enabledKeys].join(", ")}) or "${TEMPORAL_WORKERS}"`);
+      }
+    }
     const readsFrom = o.readsFrom ?? [];
     for (const other of readsFrom) {
       check(other !== svc.key, `services.${svc.key}.readsFrom`, other, "a service already reads its own schema; list other services");
@@ -354,10 +522,13 @@ export function parseSettings(stack: string, raw: Record<string, unknown>): Sett
     }
     return {
       service: svc,
-      replicas: o.replicas ?? s.defaults.replicas,
+      replicas: autoscaling ? autoscaling.minReplicas : (o.replicas ?? s.defaults.replicas),
+      ...(autoscaling ? { autoscaling } : {}),
       pool,
       resources: mergeDefined(s.defaults.resources, o.resources),
-      probe: mergeDefined(s.defaults.probe, o.probe),
+      probe,
+      ingress: { namespaces: [...new Set(ingress.namespaces)].sort(), services: [...new Set(ingress.services)].filter((c) => c !== svc.key).sort() },
+      egress: o.egress ?? [],
       readOnlyRole: o.readOnlyRole ?? false,
       readsFrom: [...new Set(readsFrom)].sort(),
       rotation: mergeDefined(s.rotation, o.rotation),
@@ -371,6 +542,10 @@ export function parseSettings(stack: string, raw: Record<string, unknown>): Sett
   if (cycle) check(false, `services.${cycle[0]}.readsFrom`, cycle.slice(1), `cross-service reads must not form a cycle (${cycle.join(" -> ")})`);
   for (const key of s.temporal.services) {
     check(enabledKeys.has(key), "temporal.services", key, `must name an enabled service (${[...enabledKeys].join(", ")})`);
+  }
+  const tp = s.temporal.probe;
+  if (tp.enabled) {
+    check(tp.livenessPath !== tp.readinessPath, "temporal.probe.readinessPath", tp.readinessPath, `must differ from livenessPath (${tp.livenessPath})`);
   }
   const kms = s.secrets.kmsKeyArn;
   if (kms) {
@@ -386,7 +561,8 @@ export function parseSettings(stack: string, raw: Record<string, unknown>): Sett
       "with secretsDelivery external-secrets set exactly one of clusterSecretStore (an existing store) or oidcProviderArn (a SecretStore with IRSA)",
     );
   }
-  if (problems.length) throw new ConfigError(problems);
+  // Defaults are checked once per service: report each problem once.
+  if (problems.length) throw new ConfigError([...new Set(problems)]);
 
   const sb = s.supabase;
   const poolerHost = sb.poolerHost ?? `aws-0-${sb.region}.pooler.supabase.com`;

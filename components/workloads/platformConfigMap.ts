@@ -1,15 +1,21 @@
 /**
- * The shared ConfigMap `volteryde-config` (the guide's name): the non-secret connection settings
- * every service reads through `envFrom`. Nothing secret: user names and passwords live
- * in each service's own Secret.
+ * The shared ConfigMap `volteryde-config` (the guide's name): the non-secret settings that are
+ * the same for every pod that reads it through `envFrom`, the services and (when they run some
+ * service's workflows) the Temporal workers: the transaction pooler, the database, SSL, NODE_ENV.
+ * Nothing secret: user names and passwords live in each service's own Secret.
+ *
+ * Only what is true for every reader: what differs per container (its schema and the schemas it
+ * may read, its pool size, the Temporal settings only the workers use) is that container's own
+ * `env`, so no `env` entry overrides a key of this ConfigMap and `kubectl describe pod` shows the
+ * values the container really uses. The migration Jobs do not read it at all: they connect to the
+ * session pooler or direct host, and their env says so (serviceWorkload.ts `migrationEnv`).
  *
  * Rollout: the ConfigMap keeps its name, and every pod template that reads it carries a checksum
  * of `data` (podTemplate.ts `rolloutChecksum`), so a change rolls the pods that read it.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { SERVICES } from "../config/catalogue";
-import { Endpoint, Pool } from "../config/configSchema";
+import { Endpoint } from "../config/configSchema";
 import { CONFIG_MAP_NAME } from "../config/naming";
 
 export interface PlatformConfigMapArgs {
@@ -20,14 +26,9 @@ export interface PlatformConfigMapArgs {
   /** Database name. */
   readonly database: string;
   readonly sslMode: string;
-  /** Pool settings every service starts from (per-service overrides are set on the Deployment). */
-  readonly pool: Pool;
   /** `https://<ref>.supabase.co` */
   readonly supabaseUrl: string;
   readonly nodeEnv: string;
-  /** Temporal Cloud `host:port` and namespace. */
-  readonly temporalAddress: string;
-  readonly temporalNamespace: string;
 }
 
 /** The ConfigMap's data: a pure function of the args, so tests and the rollout checksum read it too. */
@@ -38,18 +39,12 @@ export function configMapData(args: Omit<PlatformConfigMapArgs, "namespace">): R
     DATABASE_NAME: args.database,
     DATABASE_SSL: "true",
     DATABASE_SSL_MODE: args.sslMode,
-    DATABASE_POOL_MAX: String(args.pool.max),
-    DATABASE_POOL_MIN: String(args.pool.min),
-    DATABASE_POOL_IDLE_TIMEOUT_MS: String(args.pool.idleTimeoutMillis),
     // The guide's variables for the same pooler, for code that still reads them.
     SUPABASE_HOST: args.runtimeEndpoint.host,
     SUPABASE_PORT: String(args.runtimeEndpoint.port),
     SUPABASE_DB: args.database,
     SUPABASE_URL: args.supabaseUrl,
-    ...Object.fromEntries(SERVICES.map((svc) => [svc.schemaEnvVar, svc.schema])),
     NODE_ENV: args.nodeEnv,
-    TEMPORAL_ADDRESS: args.temporalAddress,
-    TEMPORAL_NAMESPACE: args.temporalNamespace,
   });
 }
 

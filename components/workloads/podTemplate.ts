@@ -1,12 +1,12 @@
 /**
  * What the workloads (ServiceWorkload, TemporalWorkers) share: labels, the restricted pod basics,
- * the rollout strategy, environment from Secrets, the rollout checksum, and the one resource both
- * declare the same way, a PodDisruptionBudget (parented to the caller).
+ * the rollout strategy, probes, topology spread, environment from Secrets, the rollout checksum,
+ * and the one resource both declare the same way, a PodDisruptionBudget (parented to the caller).
  */
 import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { Resources } from "../config/configSchema";
+import type { Resources, SpreadMode } from "../config/configSchema";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
@@ -22,6 +22,14 @@ export const GUIDE_APP_LABEL = { service: "nestjs-service", temporal: "temporal-
  */
 export function selectorLabels(name: string): Record<string, string> {
   return { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": name };
+}
+
+/** `app.kubernetes.io/component` of each kind of pod; NetworkPolicies select migration pods by it. */
+export const COMPONENT = { api: "api", migration: "migration", worker: "worker" } as const;
+
+/** Labels that select every pod of one component of this platform (e.g. all migration Jobs' pods). */
+export function componentSelector(component: (typeof COMPONENT)[keyof typeof COMPONENT]): Record<string, string> {
+  return { "app.kubernetes.io/component": component, "app.kubernetes.io/part-of": "volteryde" };
 }
 
 /** The recommended `app.kubernetes.io/*` labels plus the guide's `app` label. */
@@ -85,22 +93,97 @@ export function checkReplicas(owner: string, replicas: number, configKey: string
   if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`${owner}: replicas must be a positive integer, got ${replicas}; set ${configKey}`);
 }
 
-/** A PodDisruptionBudget of one pod at a time for a workload with more than one replica; none otherwise. */
+/**
+ * A PodDisruptionBudget of one pod at a time for a workload that can run more than one pod
+ * (`maxReplicas`: the fixed count, or the autoscaler's maximum); none otherwise. One at a time
+ * matches the spread: a node drain takes at most one pod of a workload out of its zone.
+ *
+ * `unhealthyPodEvictionPolicy: AlwaysAllow`: a pod that is running but not Ready protects nothing,
+ * so it must never block a drain (with the default IfHealthyBudget, a crash-looping pod can hold a
+ * node drain forever). Field semantics: kubernetes-models v4.5.1 `policy/v1/PodDisruptionBudgetSpec.d.ts`
+ * (the API's own description); beta and on by default since Kubernetes 1.27.
+ */
 export function disruptionBudget(
   resourceName: string,
   workload: {
-    readonly replicas: number;
+    readonly maxReplicas: number;
     readonly metadata: { readonly name: string; readonly namespace: pulumi.Input<string>; readonly labels: Record<string, string> };
     readonly selector: Record<string, string>;
   },
   parent: pulumi.Resource,
 ): k8s.policy.v1.PodDisruptionBudget | undefined {
-  if (workload.replicas <= 1) return undefined;
+  if (workload.maxReplicas <= 1) return undefined;
   return new k8s.policy.v1.PodDisruptionBudget(
     resourceName,
-    { metadata: workload.metadata, spec: { maxUnavailable: 1, selector: { matchLabels: workload.selector } } },
+    {
+      metadata: workload.metadata,
+      spec: { maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: workload.selector } },
+    },
     { parent },
   );
+}
+
+/** Where each topology of `kubernetes.topologySpread` is read from: the well-known node labels. */
+export const TOPOLOGY_KEYS = { zones: "topology.kubernetes.io/zone", hosts: "kubernetes.io/hostname" } as const;
+
+/**
+ * Topology spread constraints for a Deployment's pods, zones first, then hosts; empty when both
+ * are off. Per constraint (field semantics from kubernetes-models v4.5.1 `v1/TopologySpreadConstraint.d.ts`):
+ * - `maxSkew: 1`: at most one pod more in any zone (host) than in the emptiest;
+ * - `matchLabelKeys: [pod-template-hash]`: only pods of the same ReplicaSet count, so during a
+ *   rollout the new pods spread among themselves instead of around the old ones (beta, on by
+ *   default since 1.27; the key must not also be in `labelSelector`);
+ * - `nodeTaintsPolicy: Honor`: nodes the pods cannot run on (a NotReady or cordoned node's taint)
+ *   are no domain, so a lost zone does not block scheduling with DoNotSchedule.
+ */
+export function topologySpread(
+  selector: Record<string, string>,
+  spread: { readonly zones: SpreadMode; readonly hosts: SpreadMode },
+): k8s.types.input.core.v1.TopologySpreadConstraint[] {
+  return (["zones", "hosts"] as const)
+    .filter((topology) => spread[topology] !== "off")
+    .map((topology) => ({
+      maxSkew: 1,
+      topologyKey: TOPOLOGY_KEYS[topology],
+      whenUnsatisfiable: spread[topology],
+      labelSelector: { matchLabels: selector },
+      matchLabelKeys: ["pod-template-hash"],
+      nodeTaintsPolicy: "Honor",
+    }));
+}
+
+/** The HTTP probe paths of a container and how long it may take to start. */
+export interface ProbePaths {
+  readonly livenessPath: string;
+  readonly readinessPath: string;
+  readonly startupPath: string;
+  readonly startupTimeoutSeconds: number;
+}
+
+/** Seconds between two startup probes. */
+export const STARTUP_PERIOD_SECONDS = 5;
+
+/**
+ * Startup, liveness and readiness probes on the named container port. Kubernetes runs liveness
+ * and readiness only after the startup probe succeeded once, so no initial delay is needed and a
+ * slow boot gets `startupTimeoutSeconds` before a restart. Liveness restarts after 3 failures 10 s
+ * apart; readiness takes the pod out of its Service after 3 failures 5 s apart and back after one
+ * success (successThreshold must be 1 for liveness and startup: kubernetes-models v4.5.1 `v1/Probe.d.ts`).
+ */
+export function httpProbes(
+  paths: ProbePaths,
+  portName: string,
+): Pick<k8s.types.input.core.v1.Container, "startupProbe" | "livenessProbe" | "readinessProbe"> {
+  const get = (path: string) => ({ httpGet: { path, port: portName }, timeoutSeconds: 3 });
+  return {
+    startupProbe: {
+      ...get(paths.startupPath),
+      periodSeconds: STARTUP_PERIOD_SECONDS,
+      failureThreshold: Math.ceil(paths.startupTimeoutSeconds / STARTUP_PERIOD_SECONDS),
+    },
+    livenessProbe: { ...get(paths.livenessPath), periodSeconds: 10, failureThreshold: 3 },
+    readinessProbe: { ...get(paths.readinessPath), periodSeconds: 5, failureThreshold: 3, successThreshold: 1 },
+  };
 }
 
 /** A container's requests and limits from the config's resources. */

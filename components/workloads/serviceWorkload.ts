@@ -7,17 +7,22 @@
  *   <svc>-deployment  Deployment `<svc>`: dependsOn the Job, so Pulumi rolls the new pods only
  *                     after their migrations succeeded (the provider awaits Job completion)
  *   <svc>-service     ClusterIP Service `<svc>`
- *   <svc>-pdb         PodDisruptionBudget, when replicas > 1
+ *   <svc>-hpa         HorizontalPodAutoscaler (autoscaling/v2, CPU), when config asks for one
+ *   <svc>-pdb         PodDisruptionBudget, when more than one pod can run
  *
- * Pods read the shared ConfigMap, their own schema and their own credentials Secret; nothing
- * of another service. The pod template carries a checksum of the non-secret inputs that change
- * on rotation or config change, so such a change rolls the pods in both secret-delivery modes.
+ * Pods read the shared ConfigMap, their own schema (and those they may read) and their own
+ * credentials Secret; nothing of another service. Each container's environment says exactly what
+ * it uses: the Job gets an explicit env (the session pooler or direct host, no ConfigMap), the
+ * Deployment the ConfigMap plus what is its own (schema, pool, port), none of it overriding a
+ * ConfigMap key. The pod template carries a checksum of the non-secret inputs that change on
+ * rotation or config change, so such a change rolls the pods in both secret-delivery modes.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Endpoint, Probe, Resources } from "../config/configSchema";
+import { Autoscaling, Endpoint, Probe, Resources, SpreadMode } from "../config/configSchema";
 import { RuntimeUser, migrationJobName } from "../config/naming";
 import {
+  COMPONENT,
   CONTAINER_SECURITY_CONTEXT,
   GUIDE_APP_LABEL,
   POD_BASICS,
@@ -27,11 +32,13 @@ import {
   checkReplicas,
   disruptionBudget,
   envFromSecret,
+  httpProbes,
   labelValue,
   plainEnv,
   resourceRequirements,
   rolloutChecksum,
   selectorLabels,
+  topologySpread,
   workloadLabels,
 } from "./podTemplate";
 import { CREDENTIAL_KEYS } from "../credentials/serviceSecrets";
@@ -49,11 +56,54 @@ export const MIGRATION_JOB = Object.freeze({
   ttlSecondsAfterFinished: 86400,
 });
 
+/** What a migration connects to and as what: the plain (non-secret) part of the Job's environment. */
+export interface MigrationEnvArgs {
+  /** The session pooler or direct host (5432). */
+  readonly adminEndpoint: Endpoint;
+  readonly databaseName: string;
+  readonly sslMode: string;
+  readonly nodeEnv: string;
+  /** The service's schema. */
+  readonly schema: string;
+  /**
+   * `<PREFIX>_DATABASE_SCHEMA` of the service's own schema. Not those it may read: the migrator
+   * acts as the schema's owner, which has no access to other schemas.
+   */
+  readonly schemaVariables: Readonly<Record<string, string>>;
+}
+
+/**
+ * The migration Job's plain environment, complete: it reads no ConfigMap, so nothing of the
+ * runtime pooler (6543) reaches it. Credentials come from the migrator Secret on top. A setting
+ * the migrations need (a lock timeout, a writable HOME) is one more key here.
+ */
+export function migrationEnv(args: MigrationEnvArgs): Record<string, string> {
+  return {
+    DATABASE_HOST: args.adminEndpoint.host,
+    DATABASE_PORT: String(args.adminEndpoint.port),
+    DATABASE_NAME: args.databaseName,
+    DATABASE_SSL: "true",
+    DATABASE_SSL_MODE: args.sslMode,
+    DATABASE_SCHEMA: args.schema,
+    ...args.schemaVariables,
+    NODE_ENV: args.nodeEnv,
+  };
+}
+
 export interface ServiceWorkloadArgs {
   /** Service key: name of the Deployment, Service and labels. */
   readonly key: string;
   /** The service's schema (`DATABASE_SCHEMA`). */
   readonly schema: string;
+  /**
+   * `<PREFIX>_DATABASE_SCHEMA` of its own schema and of each schema it may read (`readsFrom`):
+   * the guide's variable names, for exactly the schemas this service can reach.
+   */
+  readonly schemaVariables: Readonly<Record<string, string>>;
+  /** Database name, SSL mode and NODE_ENV, for the migration Job (which reads no ConfigMap). */
+  readonly databaseName: string;
+  readonly sslMode: string;
+  readonly nodeEnv: string;
   /** Namespace (an Output of the Namespace when the program creates it). */
   readonly namespace: pulumi.Input<string>;
   /** `<registry>/<service>:<tag>` */
@@ -61,15 +111,20 @@ export interface ServiceWorkloadArgs {
   /** Image tag: the version label and the migration Job's name. */
   readonly tag: string;
   readonly imagePullPolicy: string;
+  /** Pods, when not autoscaled; with `autoscaling` the Deployment leaves the count to the HPA. */
   readonly replicas: number;
+  /** A HorizontalPodAutoscaler on CPU between these bounds. @default none (fixed `replicas`) */
+  readonly autoscaling?: Autoscaling;
   readonly resources: Resources;
-  /** HTTP path and port of the readiness and liveness probes (also the container port). */
+  /** The container port and the startup, liveness and readiness paths. */
   readonly probe: Probe;
-  /** TypeORM pool settings of this service (override the ConfigMap's defaults). */
+  /** Topology spread of the pods across zones and hosts. @default off */
+  readonly topologySpread?: { readonly zones: SpreadMode; readonly hosts: SpreadMode };
+  /** TypeORM pool settings of this service (`DATABASE_POOL_*`). */
   readonly pool: { readonly max: number; readonly min: number; readonly idleTimeoutMillis: number };
   /** Command of the migration Job. */
   readonly migrationCommand: readonly string[];
-  /** The shared ConfigMap's name (an Output, so pods wait for it) and data (for the checksum). */
+  /** The shared ConfigMap's name (an Output, so the Deployment waits for it) and data (for the checksum). */
   readonly configMap: { readonly name: pulumi.Input<string>; readonly data: Readonly<Record<string, string>> };
   /** Secret with DATABASE_USERNAME/DATABASE_PASSWORD of the active runtime user. */
   readonly appSecretName: pulumi.Input<string>;
@@ -101,14 +156,24 @@ export class ServiceWorkload extends pulumi.ComponentResource {
       throw new Error(`ServiceWorkload ${name}: adminEndpoint must be the session pooler or the direct host; migrations fail on the transaction pooler`);
     }
     checkReplicas(`ServiceWorkload ${name}`, args.replicas, `services.${args.key}.replicas`);
+    const scaling = args.autoscaling;
+    if (scaling) {
+      checkReplicas(`ServiceWorkload ${name}`, scaling.minReplicas, `services.${args.key}.autoscaling.minReplicas`);
+      if (scaling.maxReplicas < scaling.minReplicas) {
+        throw new Error(`ServiceWorkload ${name}: autoscaling.maxReplicas (${scaling.maxReplicas}) is below minReplicas (${scaling.minReplicas}); set services.${args.key}.autoscaling`);
+      }
+    }
+    for (const key of Object.keys(args.schemaVariables)) {
+      if (!/^[A-Z][A-Z0-9_]*_DATABASE_SCHEMA$/.test(key)) throw new Error(`ServiceWorkload ${name}: schemaVariables key ${key} is not a <PREFIX>_DATABASE_SCHEMA variable`);
+    }
     const parent = { parent: this };
-    const labels = workloadLabels(args.key, "api", labelValue(args.tag), GUIDE_APP_LABEL.service);
+    const labels = workloadLabels(args.key, COMPONENT.api, labelValue(args.tag), GUIDE_APP_LABEL.service);
     const selector = selectorLabels(args.key);
     const resources = resourceRequirements(args.resources);
 
     // Migrations: session pooler or direct host, as the migrator (which acts as the owner role).
     const jobName = migrationJobName(args.key, args.tag);
-    const migrationLabels = workloadLabels(`${args.key}-migrate`, "migration", labelValue(args.tag), `${args.key}-migrate`);
+    const migrationLabels = workloadLabels(`${args.key}-migrate`, COMPONENT.migration, labelValue(args.tag), `${args.key}-migrate`);
     this.migrationJob = new k8s.batch.v1.Job(
       `${name}-migrate`,
       {
@@ -128,10 +193,19 @@ export class ServiceWorkload extends pulumi.ComponentResource {
                   image: args.image,
                   imagePullPolicy: args.imagePullPolicy,
                   command: [...args.migrationCommand],
-                  envFrom: [{ configMapRef: { name: args.configMap.name } }],
+                  // No envFrom: the shared ConfigMap describes the transaction pooler (6543),
+                  // which DDL must not use; this env is the whole truth for the Job.
                   env: [
-                    // Overrides the ConfigMap's transaction pooler: DDL needs a session.
-                    ...plainEnv({ DATABASE_HOST: args.adminEndpoint.host, DATABASE_PORT: String(args.adminEndpoint.port), DATABASE_SCHEMA: args.schema }),
+                    ...plainEnv(
+                      migrationEnv({
+                        adminEndpoint: args.adminEndpoint,
+                        databaseName: args.databaseName,
+                        sslMode: args.sslMode,
+                        nodeEnv: args.nodeEnv,
+                        schema: args.schema,
+                        schemaVariables: Object.fromEntries(Object.entries(args.schemaVariables).filter(([, schema]) => schema === args.schema)),
+                      }),
+                    ),
                     ...envFromSecret(args.migratorSecretName, CREDENTIAL_ENV),
                   ],
                   resources,
@@ -164,25 +238,25 @@ export class ServiceWorkload extends pulumi.ComponentResource {
       jwtRotation: args.jwt?.rotation ?? null,
     });
     const port = { name: "http", containerPort: args.probe.port, protocol: "TCP" };
-    const probe = (initialDelaySeconds: number, periodSeconds: number) => ({
-      httpGet: { path: args.probe.path, port: "http" },
-      initialDelaySeconds,
-      periodSeconds,
-      timeoutSeconds: 3,
-      failureThreshold: 3,
-    });
+    const spread = topologySpread(selector, args.topologySpread ?? { zones: "off", hosts: "off" });
     const deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
         metadata: { name: args.key, namespace: args.namespace, labels },
         spec: {
-          replicas: args.replicas,
+          // With an HPA the count is the autoscaler's: a `replicas` here would be applied back on
+          // every `pulumi up`, resetting its decision, and under Server-Side Apply conflict with
+          // the HPA controller that owns the field once it scaled (pulumi-kubernetes forces only
+          // with `pulumi.com/patchForce`: provider/pkg/await/await.go `patchForce`). README
+          // "Kubernetes workloads", Autoscaling.
+          ...(scaling ? {} : { replicas: args.replicas }),
           selector: { matchLabels: selector },
           strategy: ROLLING_UPDATE,
           template: {
             metadata: { labels, annotations: { [ROLLOUT_CHECKSUM_ANNOTATION]: this.rolloutChecksum } },
             spec: {
               ...POD_BASICS,
+              ...(spread.length ? { topologySpreadConstraints: spread } : {}),
               containers: [
                 {
                   name: args.key,
@@ -193,6 +267,7 @@ export class ServiceWorkload extends pulumi.ComponentResource {
                   env: [
                     ...plainEnv({
                       DATABASE_SCHEMA: args.schema,
+                      ...args.schemaVariables,
                       DATABASE_POOL_MAX: String(args.pool.max),
                       DATABASE_POOL_MIN: String(args.pool.min),
                       DATABASE_POOL_IDLE_TIMEOUT_MS: String(args.pool.idleTimeoutMillis),
@@ -202,8 +277,7 @@ export class ServiceWorkload extends pulumi.ComponentResource {
                     ...(args.jwt ? envFromSecret(args.jwt.secretName, { JWT_SECRET: "JWT_SECRET" }) : []),
                   ],
                   resources,
-                  readinessProbe: probe(5, 10),
-                  livenessProbe: probe(30, 20),
+                  ...httpProbes(args.probe, port.name),
                   securityContext: CONTAINER_SECURITY_CONTEXT,
                   volumeMounts: [TMP_MOUNT],
                 },
@@ -225,7 +299,28 @@ export class ServiceWorkload extends pulumi.ComponentResource {
       parent,
     );
 
-    disruptionBudget(`${name}-pdb`, { replicas: args.replicas, metadata: { name: args.key, namespace: args.namespace, labels }, selector }, this);
+    if (scaling) {
+      new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        `${name}-hpa`,
+        {
+          metadata: { name: args.key, namespace: args.namespace, labels },
+          spec: {
+            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
+            minReplicas: scaling.minReplicas,
+            maxReplicas: scaling.maxReplicas,
+            // Utilization is relative to the containers' CPU requests, which every pod here sets.
+            metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: scaling.targetCPUUtilizationPercentage } } }],
+          },
+        },
+        parent,
+      );
+    }
+
+    disruptionBudget(
+      `${name}-pdb`,
+      { maxReplicas: scaling?.maxReplicas ?? args.replicas, metadata: { name: args.key, namespace: args.namespace, labels }, selector },
+      this,
+    );
 
     this.deploymentName = deployment.metadata.name;
     this.serviceName = service.metadata.name;

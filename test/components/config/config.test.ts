@@ -149,6 +149,56 @@ const BAD: BadCase[] = [
     message: ["volteryde-infra:database", '"statementTimeout"', "unknown key"],
   },
   {
+    what: "autoscaling minimum above its maximum",
+    overrides: { services: { booking: { autoscaling: { minReplicas: 6, maxReplicas: 3 } } } },
+    message: ["volteryde-infra:services.booking.autoscaling.minReplicas", "got 6", "must not exceed autoscaling.maxReplicas (3)"],
+  },
+  {
+    what: "fixed replicas next to autoscaling",
+    overrides: { services: { booking: { replicas: 4, autoscaling: { minReplicas: 2, maxReplicas: 8 } } } },
+    message: ["volteryde-infra:services.booking.replicas", "got 4", "must not be set together with autoscaling"],
+  },
+  {
+    what: "the old single probe path",
+    overrides: { defaults: { probe: { path: "/health" } } },
+    message: ["volteryde-infra:defaults.probe", '"path"', "livenessPath and probe.readinessPath"],
+  },
+  {
+    what: "one path for liveness and readiness",
+    overrides: { services: { core: { probe: { livenessPath: "/health", readinessPath: "/health" } } } },
+    message: ["volteryde-infra:services.core.probe.readinessPath", '"/health"', "must differ from livenessPath"],
+  },
+  {
+    what: "a caller that is not a service",
+    overrides: { services: { core: { ingress: { services: ["gateway"] } } } },
+    message: ["volteryde-infra:services.core.ingress.services", '"gateway"', "temporal-workers"],
+  },
+  {
+    what: "a caller that is disabled",
+    overrides: { services: { fleet: { enabled: false }, core: { ingress: { services: ["fleet"] } } } },
+    message: ["volteryde-infra:services.core.ingress.services", '"fleet"', "must name an enabled service"],
+  },
+  {
+    what: "a service as its own caller",
+    overrides: { services: { core: { ingress: { services: ["core"] } } } },
+    message: ["volteryde-infra:services.core.ingress.services", '"core"', "needs no policy to reach itself"],
+  },
+  {
+    what: "a host name where NetworkPolicy needs an address range",
+    overrides: { kubernetes: { namespace: "volteryde-dev", networkPolicies: { databaseCidrs: ["db.qwhdkrtmvzpalsuxnbeo.supabase.co"] } } },
+    message: ["volteryde-infra:kubernetes.networkPolicies.databaseCidrs.0", "db.qwhdkrtmvzpalsuxnbeo.supabase.co", "must be a CIDR"],
+  },
+  {
+    what: "an unknown spread mode",
+    overrides: { kubernetes: { namespace: "volteryde-dev", topologySpread: { zones: "required" } } },
+    message: ["volteryde-infra:kubernetes.topologySpread.zones", '"required"', 'must be one of "off", "ScheduleAnyway", "DoNotSchedule"'],
+  },
+  {
+    what: "extra egress without a port",
+    overrides: { services: { payment: { egress: [{ cidrs: ["0.0.0.0/0"], ports: [] }] } } },
+    message: ["volteryde-infra:services.payment.egress.0.ports", ">=1"],
+  },
+  {
     what: "missing admin password",
     overrides: { adminPassword: undefined },
     message: ["volteryde-infra:adminPassword", "missing", "pulumi config set --secret adminPassword"],

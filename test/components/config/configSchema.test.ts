@@ -1,5 +1,5 @@
 /** The pure schema: defaults from the guide, overrides, derived endpoints. */
-import { ConfigError, parseSettings } from "../../../components/config/configSchema";
+import { ConfigError, maxReplicas, parseSettings, portOf } from "../../../components/config/configSchema";
 import { SERVICE_KEYS } from "../../../components/config/catalogue";
 
 const MINIMAL = {
@@ -87,5 +87,67 @@ describe("parseSettings overrides", () => {
       expect(e).toBeInstanceOf(ConfigError);
       expect((e as ConfigError).problems).toHaveLength(2);
     }
+  });
+});
+
+describe("workload settings: probes, network, spread, autoscaling", () => {
+  const svc = (s: ReturnType<typeof parse>, key: string) => s.services.find((x) => x.service.key === key)!;
+
+  it("defaults: NestJS Terminus probe routes, nobody may call a service, policies on with egress restricted, no spread", () => {
+    const s = parse();
+    expect(svc(s, "auth").probe).toEqual({
+      port: 3000,
+      livenessPath: "/health/liveness",
+      readinessPath: "/health/readiness",
+      startupPath: "/health/liveness",
+      startupTimeoutSeconds: 120,
+    });
+    expect(svc(s, "auth").ingress).toEqual({ namespaces: [], services: [] });
+    expect(svc(s, "auth").egress).toEqual([]);
+    expect(s.kubernetes.networkPolicies).toEqual({
+      enabled: true,
+      restrictEgress: true,
+      dns: { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" }, port: 53 },
+      databaseCidrs: ["0.0.0.0/0", "::/0"],
+      temporalCidrs: ["0.0.0.0/0", "::/0"],
+    });
+    expect(s.kubernetes.topologySpread).toEqual({ zones: "off", hosts: "off" });
+    expect(s.temporal.probe).toEqual({ enabled: true, port: 8080, livenessPath: "/health/liveness", readinessPath: "/health/readiness", startupTimeoutSeconds: 120 });
+  });
+
+  it("merges ingress field by field; a default caller list may name every service (each skips itself)", () => {
+    const s = parse({
+      defaults: { ingress: { namespaces: ["ingress-nginx"], services: ["core", "booking", "core"] } },
+      services: { booking: { ingress: { namespaces: [] } } },
+    });
+    expect(svc(s, "auth").ingress).toEqual({ namespaces: ["ingress-nginx"], services: ["booking", "core"] });
+    expect(svc(s, "core").ingress).toEqual({ namespaces: ["ingress-nginx"], services: ["booking"] });
+    expect(svc(s, "booking").ingress).toEqual({ namespaces: [], services: ["core"] });
+  });
+
+  it("reports a problem of the defaults once, not once per service", () => {
+    try {
+      parse({ services: { fleet: { enabled: false } }, defaults: { ingress: { services: ["fleet"] } } });
+      throw new Error("did not throw");
+    } catch (e) {
+      expect((e as ConfigError).problems).toEqual([
+        expect.stringMatching(/^volteryde-infra:defaults\.ingress\.services: got "fleet"; must name an enabled service/),
+      ]);
+    }
+  });
+
+  it("autoscaling: replicas is the HPA's minimum, maxReplicas its maximum; fixed services count their replicas", () => {
+    const s = parse({ defaults: { replicas: 3 }, services: { booking: { autoscaling: { minReplicas: 2, maxReplicas: 9 } } } });
+    expect(svc(s, "booking")).toMatchObject({ replicas: 2, autoscaling: { minReplicas: 2, maxReplicas: 9, targetCPUUtilizationPercentage: 70 } });
+    expect(maxReplicas(svc(s, "booking"))).toBe(9);
+    expect(svc(s, "auth").autoscaling).toBeUndefined();
+    expect(maxReplicas(svc(s, "auth"))).toBe(3);
+  });
+
+  it.each([
+    ["ns.tmprl.cloud:7233", 7233],
+    ["localhost:443", 443],
+  ])("portOf(%s) = %d", (address, port) => {
+    expect(portOf(address)).toBe(port);
   });
 });

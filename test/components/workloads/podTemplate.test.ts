@@ -1,7 +1,7 @@
-/** Pure workload helpers: the rollout checksum, label values, migration Job names. */
+/** Pure workload helpers: the rollout checksum, label values, migration Job names, spread and probes. */
 import fc from "fast-check";
 import * as pulumi from "@pulumi/pulumi";
-import { labelValue, rolloutChecksum } from "../../../components/workloads/podTemplate";
+import { httpProbes, labelValue, rolloutChecksum, topologySpread } from "../../../components/workloads/podTemplate";
 import { migrationJobName } from "../../../components/config/naming";
 import { SERVICE_KEYS } from "../../../components/config/catalogue";
 
@@ -49,5 +49,45 @@ describe("migrationJobName", () => {
     fc.assert(fc.property(tag, tag, (a, b) => a === b || migrationJobName("notifications", a) !== migrationJobName("notifications", b)), { numRuns: 2000 });
     expect(migrationJobName("auth", "v1.2")).not.toBe(migrationJobName("auth", "v1-2"));
     expect(migrationJobName("auth", "V1")).not.toBe(migrationJobName("auth", "v1"));
+  });
+});
+
+describe("topologySpread", () => {
+  const selector = { "app.kubernetes.io/name": "core", "app.kubernetes.io/instance": "core" };
+
+  it("declares nothing when both topologies are off", () => {
+    expect(topologySpread(selector, { zones: "off", hosts: "off" })).toEqual([]);
+  });
+
+  it("declares only the topologies that are on, with their own mode", () => {
+    expect(topologySpread(selector, { zones: "off", hosts: "DoNotSchedule" })).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: "kubernetes.io/hostname",
+        whenUnsatisfiable: "DoNotSchedule",
+        labelSelector: { matchLabels: selector },
+        matchLabelKeys: ["pod-template-hash"],
+        nodeTaintsPolicy: "Honor",
+      },
+    ]);
+    expect(topologySpread(selector, { zones: "ScheduleAnyway", hosts: "off" }).map((c) => [c.topologyKey, c.whenUnsatisfiable])).toEqual([
+      ["topology.kubernetes.io/zone", "ScheduleAnyway"],
+    ]);
+  });
+});
+
+describe("httpProbes", () => {
+  const paths = { livenessPath: "/live", readinessPath: "/ready", startupPath: "/started", startupTimeoutSeconds: 12 };
+
+  it("gives the startup probe at least the configured time, in 5-second periods", () => {
+    const p = httpProbes(paths, "http");
+    expect(p.startupProbe).toEqual({ httpGet: { path: "/started", port: "http" }, timeoutSeconds: 3, periodSeconds: 5, failureThreshold: 3 });
+    expect(httpProbes({ ...paths, startupTimeoutSeconds: 120 }, "http").startupProbe).toMatchObject({ failureThreshold: 24 });
+  });
+
+  it("points liveness and readiness at their own paths on the named port", () => {
+    const p = httpProbes(paths, "health");
+    expect(p.livenessProbe).toMatchObject({ httpGet: { path: "/live", port: "health" } });
+    expect(p.readinessProbe).toMatchObject({ httpGet: { path: "/ready", port: "health" }, successThreshold: 1 });
   });
 });

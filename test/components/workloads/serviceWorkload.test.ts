@@ -46,29 +46,50 @@ const plainEnv = (r: CapturedResource): Record<string, string> =>
 const checksum = (c: Capture, name: string) => spec(find(c, DEPLOYMENT, name)).spec.template.metadata.annotations[ROLLOUT_CHECKSUM_ANNOTATION];
 
 describe.each(STACKS)("%s", (stack) => {
-  it("the shared ConfigMap holds the transaction pooler, the schemas, pool defaults and Temporal, and nothing secret", () => {
+  it("the shared ConfigMap holds only what every reader uses: the transaction pooler, SSL, NODE_ENV; nothing secret", () => {
     const c = captures[stack];
     const s = settings[stack];
     const cms = c.resources.filter((r) => r.type === CONFIG_MAP);
     expect(cms).toHaveLength(1);
     const cm = spec(cms[0]);
     expect(cm.metadata).toMatchObject({ name: CONFIG_MAP_NAME, namespace: s.kubernetes.namespace });
+    // No pool size (it differs per service), no schema (each pod gets its own), no Temporal (workers only).
+    expect(Object.keys(cm.data).sort()).toEqual([
+      "DATABASE_HOST",
+      "DATABASE_NAME",
+      "DATABASE_PORT",
+      "DATABASE_SSL",
+      "DATABASE_SSL_MODE",
+      "NODE_ENV",
+      "SUPABASE_DB",
+      "SUPABASE_HOST",
+      "SUPABASE_PORT",
+      "SUPABASE_URL",
+    ]);
     expect(cm.data).toMatchObject({
-      DATABASE_HOST: s.runtimeEndpoint.host,
+      DATABASE_HOST: "aws-0-sa-east-1.pooler.supabase.com",
       DATABASE_PORT: "6543",
-      DATABASE_NAME: s.database,
-      DATABASE_SSL_MODE: s.sslMode,
-      DATABASE_POOL_MAX: "10",
-      DATABASE_POOL_MIN: "2",
-      DATABASE_POOL_IDLE_TIMEOUT_MS: "30000",
+      SUPABASE_PORT: "6543",
+      DATABASE_NAME: "postgres",
+      DATABASE_SSL_MODE: "require",
       SUPABASE_URL: `https://${s.projectRef}.supabase.co`,
-      NODE_ENV: s.nodeEnv,
-      TEMPORAL_ADDRESS: s.temporal.address,
-      TEMPORAL_NAMESPACE: s.temporal.namespace,
+      NODE_ENV: stack === "dev" ? "development" : "production",
     });
-    for (const svc of SERVICES) expect(cm.data[svc.schemaEnvVar]).toBe(svc.schema);
     expect(secretStrings(cms[0].inputs)).toEqual([]);
     for (const value of Object.values(cm.data)) expect(String(value)).not.toMatch(/password|secret/i);
+  });
+
+  it("no container's env overrides a key of a ConfigMap it reads, nor sets a variable twice", () => {
+    const c = captures[stack];
+    const cmKeys = new Set(Object.keys(spec(find(c, CONFIG_MAP, "shared-config")).data));
+    const pods = c.resources.filter((r) => r.type === DEPLOYMENT || r.type === JOB);
+    expect(pods).toHaveLength(21);
+    for (const r of pods) {
+      const k = container(r);
+      const names: string[] = k.env.map((e: any) => e.name);
+      expect([r.name, names.length]).toEqual([r.name, new Set(names).size]);
+      if (k.envFrom) expect([r.name, names.filter((n) => cmKeys.has(n))]).toEqual([r.name, []]);
+    }
   });
 
   it("no secret value reaches a ConfigMap, an annotation, a label or a plain env value", () => {
@@ -115,7 +136,16 @@ describe.each(STACKS)("%s", (stack) => {
     const k = container(d);
     expect(k.image).toBe(`${s.images.registry}/${key}:${s.images.tag}`);
     expect(k.envFrom).toEqual([{ configMapRef: { name: CONFIG_MAP_NAME } }]);
-    expect(plainEnv(d)).toMatchObject({ DATABASE_SCHEMA: svc.service.schema, DATABASE_POOL_MAX: String(svc.pool.max), PORT: String(svc.probe.port) });
+    // Exactly its own schema (both names), the schemas it reads, its own pool and port.
+    const readable = Object.fromEntries([svc.service, ...SERVICES.filter((x) => svc.readsFrom.includes(x.key))].map((x) => [x.schemaEnvVar, x.schema]));
+    expect(plainEnv(d)).toEqual({
+      DATABASE_SCHEMA: svc.service.schema,
+      ...readable,
+      DATABASE_POOL_MAX: String(svc.pool.max),
+      DATABASE_POOL_MIN: String(svc.pool.min),
+      DATABASE_POOL_IDLE_TIMEOUT_MS: String(svc.pool.idleTimeoutMillis),
+      PORT: "3000",
+    });
     const jwt = s.secrets.jwtServices.includes(key) ? [platformKubernetesSecretName("jwt-secret")] : [];
     expect(secretRefs(d)).toEqual([kubernetesSecretName(key, "app"), ...jwt].sort());
     expect(container(d).env.filter((e: any) => e.valueFrom).map((e: any) => e.name).sort()).toEqual(
@@ -125,8 +155,17 @@ describe.each(STACKS)("%s", (stack) => {
       requests: { cpu: svc.resources.cpuRequest, memory: svc.resources.memoryRequest },
       limits: { cpu: svc.resources.cpuLimit, memory: svc.resources.memoryLimit },
     });
-    for (const probe of [k.readinessProbe, k.livenessProbe]) expect(probe.httpGet).toEqual({ path: svc.probe.path, port: "http" });
-    expect(k.ports).toEqual([{ name: "http", containerPort: svc.probe.port, protocol: "TCP" }]);
+    // NestJS Terminus routes: liveness without the database, readiness with it, startup first.
+    expect(k.startupProbe).toEqual({ httpGet: { path: "/health/liveness", port: "http" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24 });
+    expect(k.livenessProbe).toEqual({ httpGet: { path: "/health/liveness", port: "http" }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 });
+    expect(k.readinessProbe).toEqual({
+      httpGet: { path: "/health/readiness", port: "http" },
+      periodSeconds: 5,
+      timeoutSeconds: 3,
+      failureThreshold: 3,
+      successThreshold: 1,
+    });
+    expect(k.ports).toEqual([{ name: "http", containerPort: 3000, protocol: "TCP" }]);
   });
 
   it.each(SERVICES.map((s) => [s.key]))("%s: restricted pods that mount no service-account token", (key) => {
@@ -159,7 +198,19 @@ describe.each(STACKS)("%s", (stack) => {
     expect(o.spec.template.spec.restartPolicy).toBe("Never");
     expect(container(job).command).toEqual(svc.migrationCommand);
     expect(container(job).image).toBe(svc.image);
-    expect(plainEnv(job)).toMatchObject({ DATABASE_HOST: s.adminEndpoint.host, DATABASE_PORT: "5432", DATABASE_SCHEMA: svc.service.schema });
+    // The whole environment, explicit: the session pooler, the own schema only, no ConfigMap (so no 6543).
+    expect(container(job).envFrom).toBeUndefined();
+    expect(plainEnv(job)).toEqual({
+      DATABASE_HOST: "aws-0-sa-east-1.pooler.supabase.com",
+      DATABASE_PORT: "5432",
+      DATABASE_NAME: "postgres",
+      DATABASE_SSL: "true",
+      DATABASE_SSL_MODE: "require",
+      DATABASE_SCHEMA: svc.service.schema,
+      [svc.service.schemaEnvVar]: svc.service.schema,
+      NODE_ENV: stack === "dev" ? "development" : "production",
+    });
+    expect(JSON.stringify(spec(job))).not.toContain("6543");
     expect(secretRefs(job)).toEqual([kubernetesSecretName(key, "migrator")]);
     expect(job.options.deleteBeforeReplace).toBe(true);
 
@@ -186,7 +237,9 @@ describe.each(STACKS)("%s", (stack) => {
     for (const [k, v] of Object.entries(service.spec.selector)) expect(podLabels[k]).toBe(v);
     const pdbs = c.resources.filter((r) => r.type === PDB && r.name === `${key}-pdb`);
     expect(pdbs).toHaveLength(svc.replicas > 1 ? 1 : 0);
-    if (pdbs.length) expect(spec(pdbs[0]).spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: service.spec.selector } });
+    if (pdbs.length) {
+      expect(spec(pdbs[0]).spec).toEqual({ maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: service.spec.selector } });
+    }
   });
 
   it("Temporal workers: app=temporal-workers, the API key and only the listed services' credentials, after their migrations", () => {
@@ -305,5 +358,141 @@ describe("what rolls the pods (rotation; config)", () => {
   it("the checksum is a SHA-256 that differs between stacks with different config", () => {
     expect(checksum(captures.dev, "booking-deployment")).toMatch(/^[0-9a-f]{64}$/);
     expect(checksum(captures.dev, "booking-deployment")).not.toBe(checksum(captures.prod, "booking-deployment"));
+  });
+});
+
+describe("each container's environment says what that container uses", () => {
+  it("prod: an overridden pool reaches the service's pods, and the ConfigMap claims no pool at all", () => {
+    const env = (key: string) => plainEnv(find(captures.prod, DEPLOYMENT, `${key}-deployment`));
+    expect(env("payment")).toMatchObject({ DATABASE_POOL_MAX: "15", DATABASE_POOL_MIN: "2" });
+    expect(env("telematics")).toMatchObject({ DATABASE_POOL_MAX: "5", DATABASE_POOL_MIN: "1" });
+    expect(env("auth")).toMatchObject({ DATABASE_POOL_MAX: "10", DATABASE_POOL_MIN: "2" });
+    expect(Object.keys(spec(find(captures.prod, CONFIG_MAP, "shared-config")).data).filter((k) => k.includes("POOL"))).toEqual([]);
+  });
+
+  it("dev workers: Temporal, the API key, and per listed service its schema, pool and credentials; the pooler from the ConfigMap", () => {
+    const d = find(captures.dev, DEPLOYMENT, "temporal-deployment");
+    expect(container(d).envFrom).toEqual([{ configMapRef: { name: CONFIG_MAP_NAME } }]);
+    expect(plainEnv(d)).toEqual({
+      TEMPORAL_ADDRESS: "volteryde-dev.a1b2c.tmprl.cloud:7233",
+      TEMPORAL_NAMESPACE: "volteryde-dev.a1b2c",
+      HEALTH_PORT: "8080",
+      BOOKING_DATABASE_SCHEMA: "svc_booking",
+      BOOKING_DATABASE_POOL_MAX: "10",
+      BOOKING_DATABASE_POOL_MIN: "2",
+      BOOKING_DATABASE_POOL_IDLE_TIMEOUT_MS: "30000",
+      CHARGING_DATABASE_SCHEMA: "svc_charging",
+      CHARGING_DATABASE_POOL_MAX: "10",
+      CHARGING_DATABASE_POOL_MIN: "2",
+      CHARGING_DATABASE_POOL_IDLE_TIMEOUT_MS: "30000",
+    });
+    expect(secretRefs(d)).toEqual(["booking-database", "charging-database", "volteryde-temporal-api-key"]);
+  });
+
+  it("prod workers get payment's own pool (15), as its pods do", () => {
+    expect(plainEnv(find(captures.prod, DEPLOYMENT, "temporal-deployment"))).toMatchObject({ PAYMENT_DATABASE_POOL_MAX: "15", BOOKING_DATABASE_POOL_MAX: "10" });
+  });
+
+  it("workers that run no service's workflows read no ConfigMap and get no database setting", async () => {
+    const c = await captureStack("dev", { overrides: { temporal: { ...settingsOf("dev").temporal, services: [] } } });
+    const d = find(c, DEPLOYMENT, "temporal-deployment");
+    expect(container(d).envFrom).toBeUndefined();
+    expect(plainEnv(d)).toEqual({
+      NODE_ENV: "development",
+      TEMPORAL_ADDRESS: "volteryde-dev.a1b2c.tmprl.cloud:7233",
+      TEMPORAL_NAMESPACE: "volteryde-dev.a1b2c",
+      HEALTH_PORT: "8080",
+    });
+    expect(secretRefs(d)).toEqual(["volteryde-temporal-api-key"]);
+  }, 60_000);
+});
+
+describe("Temporal workers' health probe", () => {
+  it("serves startup, liveness and readiness on a named health port", () => {
+    const k = container(find(captures.prod, DEPLOYMENT, "temporal-deployment"));
+    expect(k.ports).toEqual([{ name: "health", containerPort: 8080, protocol: "TCP" }]);
+    expect(k.startupProbe).toEqual({ httpGet: { path: "/health/liveness", port: "health" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24 });
+    expect(k.livenessProbe.httpGet).toEqual({ path: "/health/liveness", port: "health" });
+    expect(k.readinessProbe.httpGet).toEqual({ path: "/health/readiness", port: "health" });
+  });
+
+  it("can be switched off for an image that serves no endpoint: then no port, no probe, no HEALTH_PORT", async () => {
+    const c = await captureStack("dev", { overrides: { temporal: { ...settingsOf("dev").temporal, probe: { enabled: false } } } });
+    const k = container(find(c, DEPLOYMENT, "temporal-deployment"));
+    expect([k.ports, k.startupProbe, k.livenessProbe, k.readinessProbe]).toEqual([undefined, undefined, undefined, undefined]);
+    expect(plainEnv(find(c, DEPLOYMENT, "temporal-deployment"))).not.toHaveProperty("HEALTH_PORT");
+  }, 60_000);
+});
+
+describe("topology spread (prod) and disruption budgets to match", () => {
+  const ZONE_AND_HOST = (selector: Record<string, string>) => [
+    {
+      maxSkew: 1,
+      topologyKey: "topology.kubernetes.io/zone",
+      whenUnsatisfiable: "DoNotSchedule",
+      labelSelector: { matchLabels: selector },
+      matchLabelKeys: ["pod-template-hash"],
+      nodeTaintsPolicy: "Honor",
+    },
+    {
+      maxSkew: 1,
+      topologyKey: "kubernetes.io/hostname",
+      whenUnsatisfiable: "ScheduleAnyway",
+      labelSelector: { matchLabels: selector },
+      matchLabelKeys: ["pod-template-hash"],
+      nodeTaintsPolicy: "Honor",
+    },
+  ];
+
+  it("prod: every Deployment spreads across zones (hard) and hosts (soft) by its own pods, and has a PDB of one pod at a time", () => {
+    const deployments = captures.prod.resources.filter((r) => r.type === DEPLOYMENT);
+    expect(deployments).toHaveLength(11);
+    for (const d of deployments) {
+      const o = spec(d);
+      expect(o.spec.template.spec.topologySpreadConstraints).toEqual(ZONE_AND_HOST(o.spec.selector.matchLabels));
+      const pdb = spec(find(captures.prod, PDB, d.name.replace(/-deployment$/, "-pdb")));
+      expect(pdb.spec).toEqual({ maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: o.spec.selector.matchLabels } });
+    }
+  });
+
+  it("dev: no spread constraint (one replica, one node is fine) and no PDB", () => {
+    for (const d of captures.dev.resources.filter((r) => r.type === DEPLOYMENT)) expect(spec(d).spec.template.spec.topologySpreadConstraints).toBeUndefined();
+    expect(captures.dev.resources.filter((r) => r.type === PDB)).toEqual([]);
+  });
+});
+
+describe("services.<svc>.autoscaling", () => {
+  const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
+  let c: Capture;
+  beforeAll(async () => {
+    c = await captureStack("dev", { overrides: { services: { booking: { readsFrom: ["users"], autoscaling: { minReplicas: 2, maxReplicas: 5, targetCPUUtilizationPercentage: 60 } } } } });
+  }, 60_000);
+
+  it("creates an autoscaling/v2 HPA on CPU for that service only, targeting its Deployment", () => {
+    const hpas = c.resources.filter((r) => r.type === HPA);
+    expect(hpas.map((r) => r.name)).toEqual(["booking-hpa"]);
+    const o = spec(hpas[0]);
+    expect(o.metadata).toMatchObject({ name: "booking", namespace: "volteryde-dev" });
+    expect(o.spec).toEqual({
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "booking" },
+      minReplicas: 2,
+      maxReplicas: 5,
+      metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 60 } } }],
+    });
+    expect(hpas[0].parent).toBe(find(c, "volteryde:workloads:ServiceWorkload", "booking").urn);
+  });
+
+  it("leaves the replica count to the HPA: the Deployment sets none; other services keep theirs", () => {
+    expect(spec(find(c, DEPLOYMENT, "booking-deployment")).spec).not.toHaveProperty("replicas");
+    expect(spec(find(c, DEPLOYMENT, "auth-deployment")).spec.replicas).toBe(1);
+  });
+
+  it("gets a PDB because up to five pods can run", () => {
+    expect(c.resources.filter((r) => r.type === PDB).map((r) => r.name)).toEqual(["booking-pdb"]);
+  });
+
+  it("budgets the HPA's maximum in the runtime users' connection limit: (5 + surge 1 + 1 worker) x 10 + 5", () => {
+    const limit = c.resources.find((r) => r.type === "postgresql:index/role:Role" && spec(r).name === "svc_booking_app_blue")!;
+    expect(spec(limit).connectionLimit).toBe(75);
   });
 });
