@@ -124,6 +124,7 @@ export class Platform extends pulumi.ComponentResource {
               temporalReplicas: config.temporal.services.includes(key) ? config.temporal.replicas : 0,
             }),
             statementTimeoutMs: config.db.statementTimeoutMs,
+            migratorStatementTimeoutMs: config.db.migratorStatementTimeoutMs,
             idleInTransactionSessionTimeoutMs: config.db.idleInTransactionSessionTimeoutMs,
             readers,
             readOnlyRole: svc.readOnlyRole,
@@ -136,7 +137,7 @@ export class Platform extends pulumi.ComponentResource {
 
     // Every Kubernetes object names the namespace through this Output, so it waits for the
     // Namespace when the program creates it. Deleting a namespace deletes everything in it:
-    // retained in protected stacks.
+    // retained and protected in protected stacks (no documented operation deletes it).
     const namespace = config.kubernetes.createNamespace
       ? new k8s.core.v1.Namespace(
           "namespace",
@@ -151,7 +152,7 @@ export class Platform extends pulumi.ComponentResource {
               },
             },
           },
-          { parent: this, retainOnDelete: config.protect },
+          { parent: this, retainOnDelete: config.protect, protect: config.protect },
         ).metadata.name
       : pulumi.output(config.kubernetes.namespace);
     this.namespace = namespace;
@@ -162,6 +163,7 @@ export class Platform extends pulumi.ComponentResource {
         runtimeEndpoint: config.runtimeEndpoint,
         database: config.database,
         sslMode: config.sslMode,
+        ...(config.sslRootCertificate ? { sslRootCert: config.sslRootCertificate.pem } : {}),
         supabaseUrl: config.supabaseUrl,
         nodeEnv: config.nodeEnv,
       },
@@ -273,6 +275,8 @@ export class Platform extends pulumi.ComponentResource {
           topologySpread: config.kubernetes.topologySpread,
           pool: svc.pool,
           migrationCommand: svc.migrationCommand,
+          migrationTimeouts: { statementTimeoutMs: config.db.migratorStatementTimeoutMs, lockTimeoutMs: config.db.migratorLockTimeoutMs },
+          ...(config.sslRootCertificate ? { sslRootCert: config.sslRootCertificate.pem } : {}),
           configMap: this.configMap,
           appSecretName: secrets.appSecretName,
           migratorSecretName: secrets.migratorSecretName,

@@ -29,10 +29,13 @@ export function createProviders(config: PlatformConfig): Providers {
     password: config.credentials.adminPassword,
     // Supabase's `postgres` is not a superuser; with `true` the provider reads pg_shadow and fails.
     superuser: false,
-    // The pooler's login is `postgres.<ref>` but the role is `postgres`: role deletion reassigns
-    // owned objects to this name, which must be the real role.
-    databaseUsername: "postgres",
+    // The pooler's login is `<role>.<ref>`, the role `<role>`: deleting a role reassigns what it
+    // owned to this name (cyrilgdn/terraform-provider-postgresql resource_postgresql_role.go,
+    // REASSIGN OWNED BY ... TO database_username), which must be the real role.
+    databaseUsername: config.adminRole,
     sslmode: config.sslMode,
+    // verify-ca / verify-full check the server against the project's CA (config refuses them without it).
+    ...(config.sslRootCertificate ? { sslrootcert: config.sslRootCertificate.path } : {}),
     // Supavisor's session mode caps clients per role; Pulumi's parallelism must not exhaust it.
     maxConnections: config.db.providerMaxConnections,
     connectTimeout: 15,
@@ -45,6 +48,12 @@ export function createProviders(config: PlatformConfig): Providers {
     namespace: config.kubernetes.namespace,
     ...(config.kubernetes.context ? { context: config.kubernetes.context } : {}),
     enableServerSideApply: true,
+    // Without these a changed ConfigMap or Secret (fixed names here) is deleted and created again
+    // (pulumi-kubernetes provider/pkg/provider/diff.go: data is force-new unless mutable), and a
+    // pod starting in the gap fails with CreateContainerConfigError. Updated in place, the pod
+    // templates' rollout checksum (podTemplate.ts) rolls the pods that read them.
+    enableConfigMapMutable: true,
+    enableSecretMutable: true,
   });
   return { postgresql: pg, aws: awsProvider, kubernetes: kube, random: new random.Provider("random") };
 }

@@ -140,6 +140,36 @@ export function byMetadataName(c: Capture, type: string): Map<string, CapturedRe
   return new Map(c.resources.filter((r) => r.type === type).map((r) => [String(plain(r).metadata.name), r]));
 }
 
+/** The version id (as the mock AWS provider returned it) of the Secrets Manager secret an ExternalSecret reads. */
+export function awsVersionOf(c: Capture, external: CapturedResource): string {
+  const awsName = (plain(external).spec.data as { remoteRef: { key: string } }[])[0].remoteRef.key;
+  const secret = c.resources.find((x) => x.type === AWS_SECRET && plain(x).name === awsName)!;
+  const version = c.resources.find((x) => x.type === AWS_VERSION && x.inputs.secretId === secret.outputs.arn)!;
+  return String(version.outputs.versionId);
+}
+
+/**
+ * The base name of a Secret a pod refers to: for one an ExternalSecret writes, its name less the
+ * `-<first 8 characters of the AWS version id>` it must carry; any other name as it is.
+ */
+export function deliveredBaseName(c: Capture, name: string): string {
+  const external = byMetadataName(c, EXTERNAL_SECRET).get(name);
+  if (!external) return name;
+  const suffix = `-${awsVersionOf(c, external).slice(0, 8)}`;
+  return name.endsWith(suffix) ? name.slice(0, -suffix.length) : name;
+}
+
+/**
+ * Delivered Secrets (v1 Secrets, or the ExternalSecrets that write them) keyed by the Secret's
+ * base name. An ExternalSecret's metadata.name must be `<base>-<first 8 characters of the AWS
+ * version id it reads>`; one that is not stays under its full name, so name checks fail.
+ */
+export function byDeliveredName(c: Capture, type: string): Map<string, CapturedResource> {
+  return new Map(
+    [...byMetadataName(c, type)].map(([n, r]) => [type === EXTERNAL_SECRET ? deliveredBaseName(c, n) : n, r]),
+  );
+}
+
 /**
  * Every secret value a capture may hold, by label: each RandomPassword's result and each
  * `secure:` config value (its placeholder) of the stack.

@@ -1,7 +1,9 @@
 /**
  * Reads a stack's config the way the Pulumi CLI hands it to the program: Pulumi.<stack>.yaml's
  * `config:` (objects become JSON strings), with `secure:` values replaced by placeholders and
- * reported as secret keys. No credentials are needed to plan.
+ * reported as secret keys. Keys that Pulumi.yaml declares `secret: true` and the stack file does
+ * not set (the committed stack files keep no ciphertext: the CLI asks for them) get placeholders
+ * too, so no credentials are needed to plan.
  */
 import { createHash } from "crypto";
 import { existsSync, readFileSync } from "fs";
@@ -19,12 +21,6 @@ export const ROOT = join(__dirname, "..");
 
 export function stackFile(stack: string, root = ROOT): string {
   return join(root, `Pulumi.${stack}.yaml`);
-}
-
-/** The project name from Pulumi.yaml. */
-export function projectName(root = ROOT): string {
-  const doc = YAML.parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { name: string };
-  return doc.name;
 }
 
 /** A stable placeholder for a `secure:` value: a plan never sees the real secret. */
@@ -47,9 +43,40 @@ export function stackConfigFromObject(stack: string, project: string, values: Re
   return { stack, project, config, secretKeys };
 }
 
-export function readStackConfig(stack: string, root = ROOT): StackConfig {
-  const file = stackFile(stack, root);
-  if (!existsSync(file)) throw new Error(`no stack "${stack}": ${file} does not exist`);
+/** One `config:` entry of Pulumi.yaml (the CLI's project-level config declaration). */
+export interface DeclaredKey {
+  readonly type?: string;
+  readonly description?: string;
+  readonly secret?: boolean;
+  readonly default?: unknown;
+}
+
+/** Pulumi.yaml, as far as config is concerned: the project name and its declared keys (full `project:key`). */
+export function readProject(root = ROOT): { readonly name: string; readonly config: Readonly<Record<string, DeclaredKey>> } {
+  const doc = YAML.parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { name: string; config?: Record<string, DeclaredKey> };
+  const config: Record<string, DeclaredKey> = {};
+  for (const [key, decl] of Object.entries(doc.config ?? {})) config[key.includes(":") ? key : `${doc.name}:${key}`] = decl ?? {};
+  return { name: doc.name, config };
+}
+
+/** The stack file's `config:` as written (secure values as `{secure: ...}`). */
+export function readStackFile(file: string): Record<string, unknown> {
   const doc = (YAML.parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  return stackConfigFromObject(stack, projectName(root), doc.config ?? {});
+  return doc.config ?? {};
+}
+
+/**
+ * The config a stack runs with, from a stack file (`file`, default Pulumi.<stack>.yaml): secret
+ * keys that Pulumi.yaml declares and the file leaves unset get placeholders, as if set with
+ * `pulumi config set --secret`.
+ */
+export function readStackConfig(stack: string, root = ROOT, file = stackFile(stack, root)): StackConfig {
+  if (!existsSync(file)) throw new Error(`no stack "${stack}": ${file} does not exist`);
+  const project = readProject(root);
+  const values = { ...readStackFile(file) };
+  const present = new Set(Object.keys(values).map((k) => (k.includes(":") ? k : `${project.name}:${k}`)));
+  for (const [key, decl] of Object.entries(project.config)) {
+    if (decl.secret && !present.has(key)) values[key] = { secure: "offline-placeholder" };
+  }
+  return stackConfigFromObject(stack, project.name, values);
 }

@@ -3,6 +3,8 @@
  * them (configSchema.ts) and returns one frozen object; secrets stay Outputs. Any mistake throws a
  * ConfigError before a single resource is registered.
  */
+import { readFileSync } from "fs";
+import { resolve } from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, PROJECT, Settings, parseSettings, settingsSchema } from "./configSchema";
 
@@ -19,6 +21,25 @@ export interface PlatformSecretsConfig {
 export interface PlatformConfig extends Settings {
   readonly secrets: Settings["secrets"];
   readonly credentials: PlatformSecretsConfig;
+  /** The CA certificate at `sslRootCert`, absolute path and PEM text (not secret), when set. */
+  readonly sslRootCertificate?: { readonly path: string; readonly pem: string };
+}
+
+/** Reads the CA file `supabase.sslRootCert` names (relative to the project directory, where Pulumi runs the program). */
+function readCertificate(path: string, problems: string[]): { path: string; pem: string } | undefined {
+  const absolute = resolve(path);
+  let pem: string;
+  try {
+    pem = readFileSync(absolute, "utf8");
+  } catch (err) {
+    problems.push(`${PROJECT}:supabase.sslRootCert: got ${JSON.stringify(path)}; cannot read ${absolute} (${(err as NodeJS.ErrnoException).code ?? String(err)}): give the path of the project's CA certificate (PEM), relative to the project directory`);
+    return undefined;
+  }
+  if (!/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(pem)) {
+    problems.push(`${PROJECT}:supabase.sslRootCert: got ${JSON.stringify(path)}; ${absolute} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+    return undefined;
+  }
+  return { path: absolute, pem: pem.trim() + "\n" };
 }
 
 /**
@@ -80,10 +101,12 @@ export function loadConfig(): PlatformConfig {
     if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.problems);
   }
+  const certificate = settings?.sslRootCert ? readCertificate(settings.sslRootCert, problems) : undefined;
   if (problems.length || !settings) throw new ConfigError(problems);
 
   return Object.freeze({
     ...settings,
+    ...(certificate ? { sslRootCertificate: Object.freeze(certificate) } : {}),
     credentials: Object.freeze({
       adminPassword: cfg.requireSecret("adminPassword"),
       temporalApiKey: cfg.requireSecret("temporalApiKey"),

@@ -163,6 +163,12 @@ export const settingsSchema = z
         sessionPort: port.default(5432),
         database: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: "must be a PostgreSQL identifier (a-z, 0-9, _)" }).default("postgres"),
         sslMode: z.enum(["require", "verify-ca", "verify-full"]).default("require"),
+        /**
+         * The project's CA certificate (PEM file, path relative to the project directory), which
+         * `verify-ca` and `verify-full` need: the provider's `sslrootcert`, and the pods'
+         * DATABASE_SSL_ROOT_CERT. Supabase's dashboard offers it for download (Database settings, SSL).
+         */
+        sslRootCert: z.string().min(1).optional(),
       })
       .strict(),
     /** Admin login the PostgreSQL provider uses; defaults to postgres.<ref> (session pooler) or postgres (direct). */
@@ -224,7 +230,12 @@ export const settingsSchema = z
       .strict()
       .prefault({}),
     services: z.partialRecord(serviceKey, serviceOverrideSchema).default({}),
-    /** protect + retainOnDelete on schemas and secrets. */
+    /**
+     * Keep the data: schemas, owner roles and secrets are `retainOnDelete` (disabling a service or
+     * a destroy leaves them in place), schemas are never dropped CASCADE, and the secrets nothing
+     * documented deletes (platform secrets, a created namespace) are `protect`ed. false (dev):
+     * everything is removed, a schema with its tables (README "Nothing lost").
+     */
     protect: z.boolean().default(false),
     database: z
       .object({
@@ -233,6 +244,17 @@ export const settingsSchema = z
         /** Extra connections allowed above replicas x pool max per runtime login. */
         connectionHeadroom: z.number().int().min(0).max(1000).default(5),
         migratorConnectionLimit: positiveInt.max(20).default(3),
+        /**
+         * The migrator's own `statement_timeout`: an index build may take minutes, but never longer
+         * than the Job's deadline (900 s).
+         */
+        migratorStatementTimeoutMs: z.number().int().min(1000).max(900_000).default(900_000),
+        /**
+         * `lock_timeout` for migrations (the Job's PGOPTIONS and DATABASE_LOCK_TIMEOUT_MS): a DDL
+         * statement that waits for a lock queues every later query on that table behind it, so it
+         * gives up soon and the Job's retry tries again.
+         */
+        migratorLockTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
         /** How the `public` schema is hardened for PUBLIC. */
         publicSchema: z.enum(["no-create", "revoke-all", "unchanged"]).default("no-create"),
         /** Connections the PostgreSQL provider opens (the session pooler caps clients per role). */
@@ -354,12 +376,19 @@ export interface Settings {
   readonly projectRef: string;
   readonly database: string;
   readonly sslMode: "require" | "verify-ca" | "verify-full";
+  /** Path of the CA certificate (PEM) that verify-ca/verify-full check the server against. */
+  readonly sslRootCert?: string;
   readonly supabaseUrl: string;
   /** Where services connect: the transaction pooler (6543). */
   readonly runtimeEndpoint: Endpoint;
   /** Where the provider and migrations connect: session pooler or direct (5432), never 6543. */
   readonly adminEndpoint: Endpoint;
   readonly adminUsername: string;
+  /**
+   * The role behind `adminUsername` (`postgres` for `postgres.<ref>` on the pooler): the
+   * provider's `databaseUsername`, to which it reassigns what a deleted role owned.
+   */
+  readonly adminRole: string;
   readonly awsRegion: string;
   readonly kubernetes: ParsedSettings["kubernetes"];
   readonly images: ParsedSettings["images"];
@@ -571,21 +600,42 @@ export function parseSettings(stack: string, raw: Record<string, unknown>): Sett
     sb.adminEndpoint === "direct"
       ? { host: directHost, port: sb.sessionPort, kind: "direct" }
       : { host: poolerHost, port: sb.sessionPort, kind: "session-pooler" };
+  const late: string[] = [];
   if (adminEndpoint.port === sb.poolerPort) {
-    throw new ConfigError([
+    late.push(
       `${PROJECT}:supabase.sessionPort: got ${sb.sessionPort}; must differ from supabase.poolerPort (${sb.poolerPort}): the PostgreSQL provider and migrations fail on the transaction pooler`,
-    ]);
+    );
   }
+  if (sb.sslMode !== "require" && !sb.sslRootCert) {
+    late.push(
+      `${PROJECT}:supabase.sslMode: got ${JSON.stringify(sb.sslMode)}; ${sb.sslMode} checks the server against a CA certificate: set supabase.sslRootCert to the project's CA file (PEM), or use "require"`,
+    );
+  }
+  const adminUsername = s.adminUsername ?? (adminEndpoint.kind === "direct" ? "postgres" : `postgres.${sb.projectRef}`);
+  // Supavisor finds the project by the user name's last `.<ref>`; the direct host takes the plain role.
+  const refSuffix = `.${sb.projectRef}`;
+  if (adminEndpoint.kind === "session-pooler" && !adminUsername.endsWith(refSuffix)) {
+    late.push(
+      `${PROJECT}:adminUsername: got ${JSON.stringify(adminUsername)}; through the session pooler the login is <role>${refSuffix} (e.g. postgres${refSuffix})`,
+    );
+  }
+  if (adminEndpoint.kind === "direct" && adminUsername.endsWith(refSuffix)) {
+    late.push(`${PROJECT}:adminUsername: got ${JSON.stringify(adminUsername)}; the direct host takes the plain role name (e.g. postgres), without ${refSuffix}`);
+  }
+  if (late.length) throw new ConfigError(late);
+  const adminRole = adminEndpoint.kind === "session-pooler" ? adminUsername.slice(0, -refSuffix.length) : adminUsername;
 
   return deepFreeze({
     stack,
     projectRef: sb.projectRef,
     database: sb.database,
     sslMode: sb.sslMode,
+    ...(sb.sslRootCert ? { sslRootCert: sb.sslRootCert } : {}),
     supabaseUrl: `https://${sb.projectRef}.supabase.co`,
     runtimeEndpoint: { host: poolerHost, port: sb.poolerPort, kind: "transaction-pooler" },
     adminEndpoint,
-    adminUsername: s.adminUsername ?? (adminEndpoint.kind === "direct" ? "postgres" : `postgres.${sb.projectRef}`),
+    adminUsername,
+    adminRole,
     awsRegion: s.awsRegion,
     kubernetes: s.kubernetes,
     images: s.images,

@@ -1,7 +1,11 @@
 /**
  * A Secrets Manager secret with a JSON value, stored the way every secret of this program is:
  * name, description, the stack's customer-managed key when set, its recovery window, tags, and
- * protect + retainOnDelete in protected stacks. Shared by ServiceCredentials and PlatformSecrets.
+ * retainOnDelete in protected stacks. Shared by ServiceCredentials and PlatformSecrets.
+ *
+ * Never `protect` on a version: its `secretString` is force-new (terraform-provider-aws
+ * secret_version.go), so every new value replaces it, and the engine refuses to replace a
+ * protected resource (pulumi/pulumi pkg/resource/deploy/step_generator.go): rotation would fail.
  * Not a component: the caller owns both resources (`parent`).
  */
 import * as aws from "@pulumi/aws";
@@ -13,7 +17,7 @@ export interface SecretStorage {
   readonly kmsKeyArn?: string;
   /** Days Secrets Manager keeps a deleted secret: 0 (delete at once) or 7 to 30. */
   readonly recoveryWindowInDays: number;
-  /** protect + retainOnDelete the secrets. */
+  /** Keep the secrets: retainOnDelete (and `lock` protects the Secret itself). */
   readonly protect: boolean;
 }
 
@@ -35,14 +39,19 @@ export interface JsonSecret {
   readonly value: Readonly<Record<string, pulumi.Input<unknown>>>;
 }
 
-/** Declares `<resourceName>` (the Secret) and `<resourceName>-version` (its value). */
+/**
+ * Declares `<resourceName>` (the Secret) and `<resourceName>-version` (its value). With `lock`
+ * (for a secret no documented operation deletes) a protected stack also `protect`s the Secret,
+ * so `pulumi destroy` or a rename without an alias stops there.
+ */
 export function storeJsonSecret(
   resourceName: string,
   secret: JsonSecret,
   storage: SecretStorage,
   parent: pulumi.Resource,
+  lock = false,
 ): { readonly secret: aws.secretsmanager.Secret; readonly version: aws.secretsmanager.SecretVersion } {
-  const opts = { parent, protect: storage.protect, retainOnDelete: storage.protect };
+  const opts = { parent, retainOnDelete: storage.protect };
   const stored = new aws.secretsmanager.Secret(
     resourceName,
     {
@@ -52,7 +61,7 @@ export function storeJsonSecret(
       recoveryWindowInDays: storage.recoveryWindowInDays,
       tags: { ...secret.tags },
     },
-    opts,
+    { ...opts, protect: storage.protect && lock },
   );
   const version = new aws.secretsmanager.SecretVersion(
     `${resourceName}-version`,

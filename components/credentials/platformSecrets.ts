@@ -70,6 +70,8 @@ export class PlatformSecrets extends pulumi.ComponentResource {
         { name: platformSecretName(args.stack, suffix), description, tags: { Environment: args.stack, Service: "platform", ManagedBy: "pulumi" }, value: { [key]: value } },
         args,
         this,
+        // Removed by no documented operation (rotation replaces the version, not the Secret).
+        true,
       );
       const kubernetesSecretName = deliverSecret(
         `${name}-${suffix}`,

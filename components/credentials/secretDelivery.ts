@@ -21,7 +21,13 @@ export type SecretsDelivery = "kubernetes" | "external-secrets";
  */
 export const EXTERNAL_SECRET_API_VERSION = "external-secrets.io/v1";
 
-/** The Kubernetes provider's await annotation: Pulumi waits until ESO has written the Secret. */
+/**
+ * The Kubernetes provider's await annotation. On a *new* ExternalSecret it holds the update until
+ * ESO reports Ready, i.e. has written the Secret. On an *updated* one it returns at once: ESO's
+ * status carries no observedGeneration, so the provider cannot tell the old Ready from a new one
+ * (pulumi-kubernetes provider/pkg/await/condition). That is why a new value never updates an
+ * ExternalSecret in place: its name carries the AWS version id (deliverSecret).
+ */
 export const WAIT_FOR_READY = { "pulumi.com/waitFor": "condition=Ready" } as const;
 
 /** Annotation on an ExternalSecret carrying the AWS secret's version id (see deliverSecret). */
@@ -67,6 +73,13 @@ export interface DeliveredSecret {
   readonly annotations?: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
+/** The part of an AWS version id (a UUID) that names an ExternalSecret: 8 lower-case hex characters. */
+export function versionSuffix(versionId: string): string {
+  const hex = versionId.toLowerCase().replace(/[^0-9a-f]/g, "");
+  if (hex.length < 8) throw new Error(`an AWS secret version id has at least 8 hex digits, got ${JSON.stringify(versionId)}`);
+  return hex.slice(0, 8);
+}
+
 /** Checks the delivery settings; throws a message that names the component. */
 export function checkDelivery(owner: string, d: DeliverySettings): void {
   if (d.mode !== "kubernetes" && d.mode !== "external-secrets") {
@@ -85,8 +98,16 @@ export function checkDelivery(owner: string, d: DeliverySettings): void {
  * `resourceName`, and returns its name as an Output of the declared resource, so whoever mounts
  * it waits for it (and, through `pulumi.com/waitFor`, for ESO to have written it).
  *
- * The Secret keeps a fixed name in both modes: consumers roll on a checksum annotation of the
- * non-secret inputs that change on rotation, not on a renamed Secret.
+ * kubernetes: the Secret keeps its fixed name and is updated in place (the provider's
+ * `enableSecretMutable`); the provider writes it before anything that reads it starts, and the
+ * readers roll on their rollout checksum.
+ *
+ * external-secrets: the name is `<secretName>-<first 8 characters of the AWS version id>`, so a
+ * new value (a flipped user, a rotated migrator, a new JWT_SECRET or Temporal key) is a new
+ * ExternalSecret, which the provider awaits until ESO has written it; the readers' pod templates
+ * name the new Secret, so none can start with the old value. The old ExternalSecret (and the
+ * Secret it owns) is deleted after its readers moved on: the engine creates a replacement
+ * before it deletes the old one when the names differ.
  */
 export function deliverSecret(
   resourceName: string,
@@ -108,19 +129,19 @@ export function deliverSecret(
     return created.metadata.name;
   }
   const store = delivery.store!;
+  const name = pulumi.interpolate`${secret.secretName}-${pulumi.output(secret.awsVersionId).apply(versionSuffix)}`;
   const external = new k8s.apiextensions.CustomResource(
     resourceName,
     {
       apiVersion: EXTERNAL_SECRET_API_VERSION,
       kind: "ExternalSecret",
       metadata: {
-        name: secret.secretName,
+        name,
         namespace: delivery.namespace,
         labels: { ...secret.labels },
         annotations: {
           ...WAIT_FOR_READY,
-          // ESO re-syncs at once when an ExternalSecret's annotations change; without this a new
-          // value in AWS (a flipped user, a rotated migrator) would wait for refreshInterval.
+          // The whole version id, for `kubectl describe` (the name carries only its start).
           [SOURCE_VERSION_ANNOTATION]: secret.awsVersionId,
           ...(secret.annotations ?? {}),
         },
@@ -130,7 +151,7 @@ export function deliverSecret(
         secretStoreRef: { name: store.name, kind: store.kind },
         // Owner: the Secret goes when its ExternalSecret goes; same name as the ExternalSecret,
         // so the returned name (metadata.name of the ExternalSecret) is the Secret's name too.
-        target: { name: secret.secretName, creationPolicy: "Owner" },
+        target: { name, creationPolicy: "Owner" },
         data: secret.keys.map((k) => ({ secretKey: k.key, remoteRef: { key: secret.awsSecretName, property: k.property } })),
       },
     },

@@ -32,15 +32,20 @@ export interface ServiceDatabaseArgs {
   readonly passwords: Readonly<Record<RuntimeUser | "migrator", pulumi.Input<string>>>;
   /** CONNECTION LIMIT of the login roles. */
   readonly connectionLimits: ConnectionLimits;
-  /** `statement_timeout` of the login roles, in ms. */
+  /** `statement_timeout` of the runtime login users, in ms. */
   readonly statementTimeoutMs: number;
+  /** `statement_timeout` of the migrator, in ms: DDL such as an index build outlasts a request. */
+  readonly migratorStatementTimeoutMs: number;
   /** `idle_in_transaction_session_timeout` of the login roles, in ms. */
   readonly idleInTransactionSessionTimeoutMs: number;
   /** Other services allowed to read this schema (their `readsFrom` names this service). @default none */
   readonly readers?: readonly ServiceReader[];
   /** Create `svc_<s>_readonly`. @default false */
   readonly readOnlyRole?: boolean;
-  /** protect + retainOnDelete the schema and its owner role (they carry the data). */
+  /**
+   * Keep the data: the schema and its owner role are `retainOnDelete` (disabling the service
+   * leaves them and the tables in place). false: the schema is dropped CASCADE with its tables.
+   */
   readonly protect: boolean;
 }
 
@@ -81,7 +86,10 @@ export class ServiceDatabase extends pulumi.ComponentResource {
     this.roles = names;
     const parent = { parent: this };
     // The owner carries the data: with it gone the provider reassigns ownership to the admin.
-    const keep = { protect: args.protect, retainOnDelete: args.protect };
+    // retainOnDelete, not protect: the engine refuses to delete a protected resource
+    // (pulumi/pulumi pkg/resource/deploy/step_generator.go), which would refuse disabling a
+    // service; retained, the delete only forgets it and the data stays.
+    const keep = { retainOnDelete: args.protect };
     const loginSettings = {
       login: true,
       inherit: true,
@@ -101,6 +109,7 @@ export class ServiceDatabase extends pulumi.ComponentResource {
         ...loginSettings,
         password: args.passwords.migrator,
         connectionLimit: limits.migrator,
+        statementTimeout: args.migratorStatementTimeoutMs,
         roles: [owner.name],
         // ALTER ROLE ... SET role: every session starts as the owner, so objects a migration
         // creates belong to the owner and not to this login.
@@ -131,7 +140,10 @@ export class ServiceDatabase extends pulumi.ComponentResource {
 
     const schema = new postgresql.Schema(
       `${name}-schema`,
-      { name: schemaName, owner: owner.name, database: args.database, ifNotExists: true, dropCascade: false },
+      // A kept schema is never dropped. Otherwise (dev) it goes with its tables: the provider
+      // drops RESTRICT unless dropCascade (resource_postgresql_schema.go), which fails once
+      // migrations created tables, after the grants and roles around it were already removed.
+      { name: schemaName, owner: owner.name, database: args.database, ifNotExists: true, dropCascade: !args.protect },
       { ...parent, ...keep },
     );
 

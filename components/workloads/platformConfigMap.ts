@@ -26,6 +26,8 @@ export interface PlatformConfigMapArgs {
   /** Database name. */
   readonly database: string;
   readonly sslMode: string;
+  /** The project's CA certificate (PEM, public), for verify-ca/verify-full. @default none */
+  readonly sslRootCert?: string;
   /** `https://<ref>.supabase.co` */
   readonly supabaseUrl: string;
   readonly nodeEnv: string;
@@ -39,6 +41,7 @@ export function configMapData(args: Omit<PlatformConfigMapArgs, "namespace">): R
     DATABASE_NAME: args.database,
     DATABASE_SSL: "true",
     DATABASE_SSL_MODE: args.sslMode,
+    ...(args.sslRootCert ? { DATABASE_SSL_ROOT_CERT: args.sslRootCert } : {}),
     // The guide's variables for the same pooler, for code that still reads them.
     SUPABASE_HOST: args.runtimeEndpoint.host,
     SUPABASE_PORT: String(args.runtimeEndpoint.port),

@@ -65,6 +65,11 @@ export interface MigrationEnvArgs {
   readonly nodeEnv: string;
   /** The service's schema. */
   readonly schema: string;
+  /** The migrator's statement timeout (also set on its role) and lock timeout, in ms. */
+  readonly statementTimeoutMs: number;
+  readonly lockTimeoutMs: number;
+  /** The project's CA certificate (PEM), for verify-ca/verify-full. @default none */
+  readonly sslRootCert?: string;
   /**
    * `<PREFIX>_DATABASE_SCHEMA` of the service's own schema. Not those it may read: the migrator
    * acts as the schema's owner, which has no access to other schemas.
@@ -74,8 +79,13 @@ export interface MigrationEnvArgs {
 
 /**
  * The migration Job's plain environment, complete: it reads no ConfigMap, so nothing of the
- * runtime pooler (6543) reaches it. Credentials come from the migrator Secret on top. A setting
- * the migrations need (a lock timeout, a writable HOME) is one more key here.
+ * runtime pooler (6543) reaches it. Credentials come from the migrator Secret on top.
+ *
+ * The migrator's own timeouts: `statement_timeout` is also set on its role (so it holds however
+ * the runner connects); `lock_timeout` has no role setting in the provider, so it reaches the
+ * session through libpq's and node-postgres's PGOPTIONS, and as DATABASE_LOCK_TIMEOUT_MS for a
+ * runner that sets it itself (README "Migrations"). `npm run` needs a writable HOME and cache on
+ * a read-only root filesystem: both live on the /tmp emptyDir.
  */
 export function migrationEnv(args: MigrationEnvArgs): Record<string, string> {
   return {
@@ -84,9 +94,15 @@ export function migrationEnv(args: MigrationEnvArgs): Record<string, string> {
     DATABASE_NAME: args.databaseName,
     DATABASE_SSL: "true",
     DATABASE_SSL_MODE: args.sslMode,
+    ...(args.sslRootCert ? { DATABASE_SSL_ROOT_CERT: args.sslRootCert } : {}),
     DATABASE_SCHEMA: args.schema,
     ...args.schemaVariables,
+    DATABASE_STATEMENT_TIMEOUT_MS: String(args.statementTimeoutMs),
+    DATABASE_LOCK_TIMEOUT_MS: String(args.lockTimeoutMs),
+    PGOPTIONS: `-c lock_timeout=${args.lockTimeoutMs} -c statement_timeout=${args.statementTimeoutMs}`,
     NODE_ENV: args.nodeEnv,
+    HOME: "/tmp",
+    npm_config_cache: "/tmp/.npm",
   };
 }
 
@@ -124,6 +140,10 @@ export interface ServiceWorkloadArgs {
   readonly pool: { readonly max: number; readonly min: number; readonly idleTimeoutMillis: number };
   /** Command of the migration Job. */
   readonly migrationCommand: readonly string[];
+  /** The migrator's statement and lock timeouts, in ms. */
+  readonly migrationTimeouts: { readonly statementTimeoutMs: number; readonly lockTimeoutMs: number };
+  /** The project's CA certificate (PEM), for verify-ca/verify-full. @default none */
+  readonly sslRootCert?: string;
   /** The shared ConfigMap's name (an Output, so the Deployment waits for it) and data (for the checksum). */
   readonly configMap: { readonly name: pulumi.Input<string>; readonly data: Readonly<Record<string, string>> };
   /** Secret with DATABASE_USERNAME/DATABASE_PASSWORD of the active runtime user. */
@@ -177,7 +197,15 @@ export class ServiceWorkload extends pulumi.ComponentResource {
     this.migrationJob = new k8s.batch.v1.Job(
       `${name}-migrate`,
       {
-        metadata: { name: jobName, namespace: args.namespace, labels: migrationLabels },
+        metadata: {
+          name: jobName,
+          namespace: args.namespace,
+          labels: migrationLabels,
+          // The provider keeps awaiting a Job that failed in an earlier update; with this it
+          // replaces it instead, so after a fix the next `pulumi up` re-runs the migrations
+          // without a `kubectl delete` (@pulumi/kubernetes batch/v1/job.d.ts).
+          annotations: { "pulumi.com/replaceUnready": "true" },
+        },
         spec: {
           activeDeadlineSeconds: MIGRATION_JOB.activeDeadlineSeconds,
           backoffLimit: MIGRATION_JOB.backoffLimit,
@@ -203,6 +231,8 @@ export class ServiceWorkload extends pulumi.ComponentResource {
                         sslMode: args.sslMode,
                         nodeEnv: args.nodeEnv,
                         schema: args.schema,
+                        ...args.migrationTimeouts,
+                        ...(args.sslRootCert ? { sslRootCert: args.sslRootCert } : {}),
                         schemaVariables: Object.fromEntries(Object.entries(args.schemaVariables).filter(([, schema]) => schema === args.schema)),
                       }),
                     ),

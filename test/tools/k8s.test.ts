@@ -74,6 +74,12 @@ describe("the validator catches what is wrong", () => {
   const ingressPort = (o: K8sObject) => o.spec.ingress[0].ports[0];
   const egressPeer = (o: K8sObject) => o.spec.egress[1].to[0];
   const one = (objects: K8sObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
+  /** An ExternalSecret by the Secret's base name: its own name carries `-<8 hex digits of the AWS version>`. */
+  const externalSecret = (objects: K8sObject[], base: string) => {
+    const found = objects.filter((o) => o.kind === "ExternalSecret" && new RegExp(`^${base}-[0-9a-f]{8}$`).test(o.metadata.name));
+    expect(found).toHaveLength(1);
+    return found[0];
+  };
   const container = (o: K8sObject) => o.spec.template.spec.containers[0];
 
   const mutations: [string, () => K8sObject[], RegExp][] = [
@@ -194,7 +200,7 @@ describe("the validator catches what is wrong", () => {
       "an ExternalSecret reading from an undeclared SecretStore",
       () => {
         const all = esBase();
-        one(all, "ExternalSecret", "booking-database").spec.secretStoreRef.name = "vault";
+        externalSecret(all, "booking-database").spec.secretStoreRef.name = "vault";
         return all;
       },
       /secretStoreRef: SecretStore vault is not declared/,
@@ -203,7 +209,7 @@ describe("the validator catches what is wrong", () => {
       "an ExternalSecret without the Ready await",
       () => {
         const all = esBase();
-        delete one(all, "ExternalSecret", "booking-database").metadata.annotations["pulumi.com/waitFor"];
+        delete externalSecret(all, "booking-database").metadata.annotations["pulumi.com/waitFor"];
         return all;
       },
       /lacks pulumi.com\/waitFor/,
@@ -212,10 +218,10 @@ describe("the validator catches what is wrong", () => {
       "an ExternalSecret that breaks ESO's CRD schema",
       () => {
         const all = esBase();
-        delete one(all, "ExternalSecret", "booking-database").spec.data[0].remoteRef;
+        delete externalSecret(all, "booking-database").spec.data[0].remoteRef;
         return all;
       },
-      /ExternalSecret\/booking-database: schema: .*remoteRef/,
+      /ExternalSecret\/booking-database-[0-9a-f]{8}: schema: .*remoteRef/,
     ],
     [
       "a kind the validator has no schema for",

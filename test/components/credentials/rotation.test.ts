@@ -25,7 +25,8 @@ import {
   RANDOM,
   ROLE,
   RuntimeSlot,
-  byMetadataName,
+  awsVersionOf,
+  byDeliveredName,
   captureCase,
   credentialsOrDatabase,
   label,
@@ -59,11 +60,11 @@ const changedPasswords = (a: Capture, b: Capture) =>
     .map((r) => r.name)
     .sort();
 /** The delivered object (v1 Secret or ExternalSecret) named `name` in the namespace. */
-const deliveredObject = (c: Capture, mode: Case["mode"], name: string) => byMetadataName(c, mode === "kubernetes" ? K8S_SECRET : EXTERNAL_SECRET).get(name)!;
+const deliveredObject = (c: Capture, mode: Case["mode"], name: string) => byDeliveredName(c, mode === "kubernetes" ? K8S_SECRET : EXTERNAL_SECRET).get(name)!;
 /** What a pod ends up reading, per delivered Secret: the v1 Secret's data, or the AWS value the ExternalSecret copies. */
 function podVisible(c: Capture, mode: Case["mode"]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [n, r] of byMetadataName(c, mode === "kubernetes" ? K8S_SECRET : EXTERNAL_SECRET)) {
+  for (const [n, r] of byDeliveredName(c, mode === "kubernetes" ? K8S_SECRET : EXTERNAL_SECRET)) {
     if (!credentialsOrDatabase(r)) continue;
     if (mode === "kubernetes") {
       out[n] = reveal(r.inputs.stringData);
@@ -196,11 +197,17 @@ describe.each(CASES.map((c) => [label(c), c] as const))("%s: rotating one servic
       });
     });
   } else {
-    it("step 2: the ExternalSecret reads the same AWS secret; only its version and login annotations change, so ESO re-syncs at once", () => {
+    it("step 2: a new ExternalSecret, named after the new AWS version, reads the same AWS secret, so Pulumi waits until ESO wrote it", () => {
       const [, c1, c2] = seq().steps;
-      const [e1, e2] = [c1, c2].map((c) => plain(deliveredObject(c, kase.mode, `${ROTATED}-database`)));
-      expect(e2.spec).toEqual(e1.spec);
-      expect({ ...e2.metadata, annotations: undefined }).toEqual({ ...e1.metadata, annotations: undefined });
+      const [r1, r2] = [c1, c2].map((c) => deliveredObject(c, kase.mode, `${ROTATED}-database`));
+      const [e1, e2] = [r1, r2].map(plain);
+      // Same resource (so the engine replaces it: metadata.name is force-new), new object name.
+      expect(r2.urn).toBe(r1.urn);
+      expect([e1.metadata.name, e2.metadata.name]).toEqual([`${ROTATED}-database-${awsVersionOf(c1, r1).slice(0, 8)}`, `${ROTATED}-database-${awsVersionOf(c2, r2).slice(0, 8)}`]);
+      expect(e2.metadata.name).not.toBe(e1.metadata.name);
+      expect({ ...e2.spec, target: undefined }).toEqual({ ...e1.spec, target: undefined });
+      expect(e2.spec.target).toEqual({ name: e2.metadata.name, creationPolicy: "Owner" });
+      expect({ ...e2.metadata, name: undefined, annotations: undefined }).toEqual({ ...e1.metadata, name: undefined, annotations: undefined });
       const changed = Object.keys(e2.metadata.annotations).filter((a) => e2.metadata.annotations[a] !== e1.metadata.annotations[a]);
       expect(changed.sort()).toEqual(["volteryde.io/aws-secret-version", "volteryde.io/login"]);
       const version = c2.resources.find((r) => r.type === AWS_VERSION && r.name === `${ROTATED}-app-secret-version`)!;
@@ -232,11 +239,15 @@ describe.each(CASES.map((c) => [label(c), c] as const))("%s: rotating one servic
     }
   });
 
-  it("the stack outputs name the new active user; the secrets' ARNs and names stay", () => {
+  it("the stack outputs name the new active user; the secrets' ARNs stay, and the Kubernetes Secret is renamed only under external-secrets", () => {
     const [c0, , c2] = seq().steps;
-    const svc = (c: Capture) => (c.outputs.services as Record<string, { roles: { activeUser: string }; secrets: unknown }>)[ROTATED];
+    type Secrets = Record<string, string>;
+    const svc = (c: Capture) => (c.outputs.services as Record<string, { roles: { activeUser: string }; secrets: Secrets }>)[ROTATED];
     expect([svc(c0).roles.activeUser, svc(c2).roles.activeUser]).toEqual([`${schema}_app_${active}`, `${schema}_app_${idle}`]);
-    expect(svc(c2).secrets).toEqual(svc(c0).secrets);
+    const renamed = kase.mode === "external-secrets";
+    expect({ ...svc(c2).secrets, kubernetesAppSecret: undefined }).toEqual({ ...svc(c0).secrets, kubernetesAppSecret: undefined });
+    expect(svc(c2).secrets.kubernetesAppSecret === svc(c0).secrets.kubernetesAppSecret).toBe(!renamed);
+    expect(svc(c2).secrets.kubernetesAppSecret).toBe(String(plain(deliveredObject(c2, kase.mode, `${ROTATED}-database`)).metadata.name));
   });
 });
 

@@ -5,8 +5,9 @@
  *   kubernetes        a v1 Secret per service `<svc>-database` (its active runtime user) and
  *                     `<svc>-database-migrator`, each with exactly DATABASE_USERNAME and
  *                     DATABASE_PASSWORD, and one Secret per platform secret;
- *   external-secrets  ExternalSecrets with the same names and keys that read the service's own
- *                     Secrets Manager secret, wait for Ready, and carry no secret value at all;
+ *   external-secrets  ExternalSecrets with the same names, plus `-<first 8 hex digits of the AWS
+ *                     version id>`, and keys, that read the service's own Secrets Manager
+ *                     secret, wait for Ready, and carry no secret value at all;
  *                     read through the ExternalSecretsStore: an IRSA role only this namespace's
  *                     ServiceAccount can assume, allowed GetSecretValue and DescribeSecret on
  *                     exactly this stack's secrets (and kms:Decrypt on its key when one is set),
@@ -26,7 +27,8 @@ import {
   RANDOM,
   ROLE,
   SECRET_STORE,
-  byMetadataName,
+  awsVersionOf,
+  byDeliveredName,
   captureCase,
   captureWith,
   childList,
@@ -61,9 +63,9 @@ beforeAll(async () => {
   captures.set(CLUSTER, await captureWith("prod", { externalSecrets: CLUSTER_STORE }));
 });
 
-/** Delivered objects (Secret or ExternalSecret) that a credentials component declares, by metadata.name. */
+/** Delivered objects (Secret or ExternalSecret) that a credentials component declares, by the Secret's base name. */
 const delivered = (c: Capture, type: string): Map<string, CapturedResource> =>
-  new Map([...byMetadataName(c, type)].filter(([, r]) => r.parent !== undefined && typeOfUrn(r.parent).startsWith("volteryde:credentials:")));
+  new Map([...byDeliveredName(c, type)].filter(([, r]) => r.parent !== undefined && typeOfUrn(r.parent).startsWith("volteryde:credentials:")));
 
 /** The Kubernetes Secrets every stack must have, by name, with the keys each holds. */
 function expectedSecrets(settings: Settings): Record<string, string[]> {
@@ -174,7 +176,11 @@ describe.each(CASES.map((c) => [label(c), c] as const))("%s", (name, kase) => {
           namespace: settings.kubernetes.namespace,
         });
         expect(inputs.metadata.annotations["pulumi.com/waitFor"]).toBe("condition=Ready");
-        expect(inputs.spec.target).toEqual({ name: n, creationPolicy: "Owner" });
+        // Named after the AWS version: a new value is a new ExternalSecret, which the provider
+        // awaits until ESO wrote it (an updated one would pass at once).
+        expect(inputs.metadata.name).toBe(`${n}-${awsVersionOf(c, r).slice(0, 8)}`);
+        expect(inputs.metadata.name).toMatch(/^[a-z0-9-]+-[0-9a-f]{8}$/);
+        expect(inputs.spec.target).toEqual({ name: inputs.metadata.name, creationPolicy: "Owner" });
         expect(inputs.spec.secretStoreRef).toEqual(storeRef(c));
         expect(inputs.spec.refreshInterval).toBe(settings.externalSecrets.refreshInterval);
         expect(r.provider).toBe(providerUrn(c, "kubernetes"));

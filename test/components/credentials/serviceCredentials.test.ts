@@ -51,10 +51,12 @@ const VARIANTS: readonly Variant[] = [
     stack: "dev",
     overrides: {
       supabase: supabaseWith("dev", { adminEndpoint: "direct" }),
+      // The direct host's admin login is the plain role.
+      adminUsername: "postgres",
       services: { ...(rawConfig("dev").services as object), fleet: { enabled: false } },
     },
   },
-  { label: "prod/direct", stack: "prod", overrides: { supabase: supabaseWith("prod", { adminEndpoint: "direct" }) } },
+  { label: "prod/direct", stack: "prod", overrides: { supabase: supabaseWith("prod", { adminEndpoint: "direct" }), adminUsername: "postgres" } },
 ];
 
 const captures = new Map<string, Capture>();
@@ -260,10 +262,16 @@ describe.each(VARIANTS.map((v) => [v.label, v] as const))("%s", (name, v) => {
       if (expected.kms) expect(inputs.kmsKeyId).toBe(settings.secrets.kmsKeyArn);
       else expect(Object.keys(inputs)).not.toContain("kmsKeyId");
     }
-    for (const r of c.resources.filter((x) => x.type === AWS_SECRET || x.type === AWS_VERSION)) {
+    const stored = c.resources.filter((x) => x.type === AWS_SECRET || x.type === AWS_VERSION);
+    expect(stored).toHaveLength(2 * (2 * services.length + 2));
+    for (const r of stored) {
+      // Retained in prod. Protected: only the two platform secrets (never their versions, which
+      // every new value replaces), since nothing documented deletes them; a service's secrets
+      // must go when the service is disabled.
+      const locked = r.type === AWS_SECRET && (r.name === "platform-jwt-secret" || r.name === "platform-temporal-api-key");
       expect({ r: r.name, protect: r.options.protect, retainOnDelete: r.options.retainOnDelete }).toEqual({
         r: r.name,
-        protect: expected.protect,
+        protect: expected.protect && locked,
         retainOnDelete: expected.protect,
       });
     }
@@ -303,11 +311,14 @@ describe.each(VARIANTS.map((v) => [v.label, v] as const))("%s", (name, v) => {
     for (const s of services) {
       const k = s.service.key;
       const secrets = outputs[k].secrets;
+      // external-secrets: the Secret's name carries the first 8 hex digits of the AWS version it holds.
+      const versioned = (kind: string, base: string) =>
+        settings.secretsDelivery === "kubernetes" ? base : `${base}-${String(find(c, AWS_VERSION, `${k}-${kind}-secret-version`).outputs.versionId).slice(0, 8)}`;
       expect(secrets).toEqual({
         appSecretArn: find(c, AWS_SECRET, `${k}-app-secret`).outputs.arn,
         migratorSecretArn: find(c, AWS_SECRET, `${k}-migrator-secret`).outputs.arn,
-        kubernetesAppSecret: `${k}-database`,
-        kubernetesMigratorSecret: `${k}-database-migrator`,
+        kubernetesAppSecret: versioned("app", `${k}-database`),
+        kubernetesMigratorSecret: versioned("migrator", `${k}-database-migrator`),
       });
       for (const kind of ["app", "migrator"] as const) {
         const arn = secrets[`${kind}SecretArn`];

@@ -31,7 +31,8 @@ describe.each(["dev", "prod"])("%s: per service", (stack) => {
     const c = captures[stack];
     const schemas = children(c, key, SCHEMA);
     expect(schemas.map((s) => plain(s).name)).toEqual([schema]);
-    expect(plain(schemas[0])).toMatchObject({ owner: `${schema}_owner`, database: "postgres", dropCascade: false });
+    // dev drops a schema with its tables (nothing kept); prod never drops one (retained).
+    expect(plain(schemas[0])).toMatchObject({ owner: `${schema}_owner`, database: "postgres", dropCascade: stack === "dev" });
     const owner = roleByName(c, `${schema}_owner`);
     expect(schemas[0].propertyDependencies.owner).toEqual([owner.urn]);
   });
@@ -67,10 +68,15 @@ describe("connection limits and timeouts come from config", () => {
     expect(limit(captures.prod, "svc_auth_migrator")).toBe(3);
   });
 
-  it("sets statement and idle-in-transaction timeouts on every login role", () => {
+  it("sets statement and idle-in-transaction timeouts on every login role; the migrator's statement timeout is its own", () => {
     const logins = captures.dev.resources.filter((r) => r.type === ROLE && plain(r).login === true).map(plain);
     expect(logins).toHaveLength(30);
-    for (const r of logins) expect(r).toMatchObject({ statementTimeout: 60000, idleInTransactionSessionTimeout: 60000 });
+    const users = logins.filter((r) => /_app_(blue|green)$/.test(String(r.name)));
+    const migrators = logins.filter((r) => String(r.name).endsWith("_migrator"));
+    expect([users.length, migrators.length]).toEqual([20, 10]);
+    // dev: database.statementTimeoutMs 60000; the migrator's default is the Job's deadline, 900 s.
+    for (const r of users) expect(r).toMatchObject({ statementTimeout: 60000, idleInTransactionSessionTimeout: 60000 });
+    for (const r of migrators) expect(r).toMatchObject({ statementTimeout: 900000, idleInTransactionSessionTimeout: 60000 });
   });
 });
 
@@ -86,14 +92,16 @@ describe("secrets and protection", () => {
     for (const r of c.resources.filter((x) => x.type === ROLE && plain(x).login === false)) expect(r.inputs.password).toBeUndefined();
   });
 
-  it("protects and retains schemas and owner roles in prod only", () => {
-    for (const [stack, expected] of [
+  it("retains schemas and owner roles in prod only, and protects none (disabling a service must run)", () => {
+    for (const [stack, retained] of [
       ["dev", false],
       ["prod", true],
     ] as const) {
       const kept = captures[stack].resources.filter((r) => r.type === SCHEMA || (r.type === ROLE && String(plain(r).name).endsWith("_owner")));
       expect(kept).toHaveLength(20);
-      for (const r of kept) expect([r.options.protect, r.options.retainOnDelete]).toEqual([expected, expected]);
+      for (const r of kept) expect({ name: r.name, protect: r.options.protect, retainOnDelete: r.options.retainOnDelete }).toEqual({ name: r.name, protect: false, retainOnDelete: retained });
+      const roles = captures[stack].resources.filter((r) => r.type === ROLE);
+      expect(roles.filter((r) => r.options.protect)).toEqual([]);
     }
   });
 });
@@ -206,6 +214,7 @@ describe("argument validation", () => {
         passwords: { blue: pulumi.secret("a"), green: pulumi.secret("b"), migrator: pulumi.secret("c") },
         connectionLimits: { runtime: 0, migrator: 1 },
         statementTimeoutMs: 1,
+        migratorStatementTimeoutMs: 1,
         idleInTransactionSessionTimeoutMs: 1,
         protect: false,
       });

@@ -12,7 +12,7 @@ import { TEMPORAL_KEY_VERSION_ANNOTATION } from "../../../components/workloads/t
 import { Capture, CapturedResource, SecretValue, reveal, secretStrings } from "../../../tools/capture";
 import { graphStats, serviceOf, waitsOn } from "../../../tools/graph";
 import { captureStack } from "../../../tools/run";
-import { settingsOf } from "../../fixtures";
+import { deliveredBaseName, settingsOf } from "../../fixtures";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const JOB = "kubernetes:batch/v1:Job";
@@ -39,8 +39,9 @@ const find = (c: Capture, type: string, name: string): CapturedResource => {
 };
 const spec = (r: CapturedResource) => reveal(r.inputs) as Record<string, any>;
 const container = (r: CapturedResource) => spec(r).spec.template.spec.containers[0];
-const secretRefs = (r: CapturedResource): string[] =>
-  [...new Set<string>(container(r).env.filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => e.valueFrom.secretKeyRef.name))].sort();
+/** The Secrets a pod's env reads, by base name (external-secrets names carry the AWS version: fixtures deliveredBaseName). */
+const secretRefs = (c: Capture, r: CapturedResource): string[] =>
+  [...new Set<string>(container(r).env.filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => deliveredBaseName(c, e.valueFrom.secretKeyRef.name)))].sort();
 const plainEnv = (r: CapturedResource): Record<string, string> =>
   Object.fromEntries(container(r).env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
 const checksum = (c: Capture, name: string) => spec(find(c, DEPLOYMENT, name)).spec.template.metadata.annotations[ROLLOUT_CHECKSUM_ANNOTATION];
@@ -147,7 +148,7 @@ describe.each(STACKS)("%s", (stack) => {
       PORT: "3000",
     });
     const jwt = s.secrets.jwtServices.includes(key) ? [platformKubernetesSecretName("jwt-secret")] : [];
-    expect(secretRefs(d)).toEqual([kubernetesSecretName(key, "app"), ...jwt].sort());
+    expect(secretRefs(c, d)).toEqual([kubernetesSecretName(key, "app"), ...jwt].sort());
     expect(container(d).env.filter((e: any) => e.valueFrom).map((e: any) => e.name).sort()).toEqual(
       ["DATABASE_PASSWORD", "DATABASE_USERNAME", ...(jwt.length ? ["JWT_SECRET"] : [])].sort(),
     );
@@ -208,10 +209,18 @@ describe.each(STACKS)("%s", (stack) => {
       DATABASE_SSL_MODE: "require",
       DATABASE_SCHEMA: svc.service.schema,
       [svc.service.schemaEnvVar]: svc.service.schema,
+      // The migrator's own timeouts (defaults), and a writable HOME and npm cache on /tmp.
+      DATABASE_STATEMENT_TIMEOUT_MS: "900000",
+      DATABASE_LOCK_TIMEOUT_MS: "10000",
+      PGOPTIONS: "-c lock_timeout=10000 -c statement_timeout=900000",
       NODE_ENV: stack === "dev" ? "development" : "production",
+      HOME: "/tmp",
+      npm_config_cache: "/tmp/.npm",
     });
+    // A Job that failed in an earlier up is replaced on the next one instead of awaited forever.
+    expect(o.metadata.annotations).toEqual({ "pulumi.com/replaceUnready": "true" });
     expect(JSON.stringify(spec(job))).not.toContain("6543");
-    expect(secretRefs(job)).toEqual([kubernetesSecretName(key, "migrator")]);
+    expect(secretRefs(c, job)).toEqual([kubernetesSecretName(key, "migrator")]);
     expect(job.options.deleteBeforeReplace).toBe(true);
 
     // Order in the captured graph: every database resource of the service < Job < Deployment.
@@ -251,7 +260,7 @@ describe.each(STACKS)("%s", (stack) => {
     expect(o.spec.template.metadata.labels.app).toBe("temporal-workers");
     expect(container(d).image).toBe(`${s.images.registry}/${s.temporal.image}:${s.images.tag}`);
     expect(container(d).envFrom).toEqual([{ configMapRef: { name: CONFIG_MAP_NAME } }]);
-    expect(secretRefs(d)).toEqual([platformKubernetesSecretName("temporal-api-key"), ...s.temporal.services.map((k) => kubernetesSecretName(k, "app"))].sort());
+    expect(secretRefs(c, d)).toEqual([platformKubernetesSecretName("temporal-api-key"), ...s.temporal.services.map((k) => kubernetesSecretName(k, "app"))].sort());
     const names = container(d).env.map((e: any) => e.name);
     expect(names).toContain("TEMPORAL_API_KEY");
     expect(names).not.toContain("JWT_SECRET");
@@ -307,18 +316,37 @@ it("the graph stays wide: every service's Deployment sits on the same level band
   }
 });
 
-it("both delivery modes give the workloads the same Deployments and Jobs", async () => {
+it("both delivery modes give the workloads the same Deployments and Jobs, but for the Secrets' version suffix", async () => {
   const external = await captureStack("dev", {
     overrides: {
       secretsDelivery: "external-secrets",
       externalSecrets: { oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.sa-east-1.amazonaws.com/id/ABC" },
     },
   });
+  let refs = 0;
   for (const type of [DEPLOYMENT, JOB]) {
-    const inputs = (c: Capture) => Object.fromEntries(c.resources.filter((r) => r.type === type).map((r) => [r.name, spec(r)]));
-    const plainOnly = (v: unknown) => JSON.parse(JSON.stringify(v, (_k, x) => (x instanceof SecretValue ? "[secret]" : x)));
-    expect(plainOnly(inputs(external))).toEqual(plainOnly(inputs(captures.dev)));
+    // Secret references by base name: under external-secrets they carry `-<AWS version>` (checked by deliveredBaseName).
+    const inputs = (c: Capture) =>
+      Object.fromEntries(
+        c.resources
+          .filter((r) => r.type === type)
+          .map((r) => [
+            r.name,
+            JSON.parse(
+              JSON.stringify(spec(r), (k, x) => {
+                if (x instanceof SecretValue) return "[secret]";
+                if (k === "secretKeyRef") {
+                  refs++;
+                  return { ...x, name: deliveredBaseName(c, x.name) };
+                }
+                return x;
+              }),
+            ),
+          ]),
+      );
+    expect(inputs(external)).toEqual(inputs(captures.dev));
   }
+  expect(refs).toBeGreaterThan(40);
 }, 60_000);
 
 describe("what rolls the pods (rotation; config)", () => {
@@ -386,7 +414,7 @@ describe("each container's environment says what that container uses", () => {
       CHARGING_DATABASE_POOL_MIN: "2",
       CHARGING_DATABASE_POOL_IDLE_TIMEOUT_MS: "30000",
     });
-    expect(secretRefs(d)).toEqual(["booking-database", "charging-database", "volteryde-temporal-api-key"]);
+    expect(secretRefs(captures.dev, d)).toEqual(["booking-database", "charging-database", "volteryde-temporal-api-key"]);
   });
 
   it("prod workers get payment's own pool (15), as its pods do", () => {
@@ -403,7 +431,7 @@ describe("each container's environment says what that container uses", () => {
       TEMPORAL_NAMESPACE: "volteryde-dev.a1b2c",
       HEALTH_PORT: "8080",
     });
-    expect(secretRefs(d)).toEqual(["volteryde-temporal-api-key"]);
+    expect(secretRefs(c, d)).toEqual(["volteryde-temporal-api-key"]);
   }, 60_000);
 });
 
