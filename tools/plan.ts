@@ -7,6 +7,10 @@
  * database design to a throwaway PostgreSQL and prints the privilege matrix (tools/verify).
  * No credentials, network or Pulumi CLI needed. Exits 2 on a config error, 1 on an invalid
  * Kubernetes object or a verification mismatch.
+ *
+ * With `--set path=value` (repeatable) or `--base <file>` it prints the change preview instead
+ * (tools/preview): what `pulumi up` would create, update, replace and delete, what the engine
+ * refuses, which pods roll and why.
  */
 import { mkdirSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
@@ -17,6 +21,7 @@ import { graphStats, mermaid, perComponent, perType } from "./graph";
 import { captureStack } from "./run";
 import { manifestFiles, manifests, validateManifests } from "./k8s/manifests";
 import { renderSql } from "./sql/render";
+import { PreviewOptions, previewExitCode, previewStack, renderPreview } from "./preview/preview";
 import { ROOT } from "./stackConfig";
 import type { PgMajor } from "./verify/server";
 
@@ -45,6 +50,21 @@ function secretsSummary(c: Capture): [string, string][] {
     .filter((r) => r.type === "aws:secretsmanager/secret:Secret")
     .map((r) => [String(reveal(r.inputs.name)), String(r.outputs.arn)] as [string, string])
     .sort();
+}
+
+/** The change preview (`--set`, `--base`): prints it; 1 on a refusal or hazard, 2 on a config error. */
+export async function changePreview(options: PreviewOptions, write: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+  try {
+    const { preview, configFindings } = await previewStack(options);
+    write(renderPreview(options.stack, preview, configFindings));
+    return previewExitCode(preview, configFindings);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
 }
 
 export async function plan(options: PlanOptions): Promise<number> {
@@ -116,9 +136,15 @@ if (require.main === module) {
     .option("-o, --out <dir>", "output folder", join(ROOT, "out"))
     .option("--no-verify", "skip applying the database design to a throwaway PostgreSQL")
     .addOption(new Option("--pg <major>", "PostgreSQL major version of the verification").choices(["15", "17"]).default("17"))
+    .option("--set <path=value>", "change preview: the stack's config with this value set, as `pulumi config set --path` (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option("--base <file>", "change preview: compare against this stack file (e.g. main's Pulumi.<stack>.yaml) instead of the stack's own")
     .parse();
-  const opts = program.opts<{ stack: string; out: string; verify: boolean; pg: string }>();
-  plan({ stack: opts.stack, out: opts.out, verify: opts.verify, pgMajor: Number(opts.pg) as PgMajor }).then(
+  const opts = program.opts<{ stack: string; out: string; verify: boolean; pg: string; set: string[]; base?: string }>();
+  const run =
+    opts.set.length || opts.base
+      ? changePreview({ stack: opts.stack, root: ROOT, sets: opts.set, base: opts.base })
+      : plan({ stack: opts.stack, out: opts.out, verify: opts.verify, pgMajor: Number(opts.pg) as PgMajor });
+  run.then(
     (code) => process.exit(code),
     (err) => {
       process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

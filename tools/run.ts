@@ -10,12 +10,14 @@ export interface RunOptions {
   /** Config keys (without the project prefix) to set; `undefined` removes a key. */
   readonly overrides?: Record<string, unknown>;
   readonly root?: string;
+  /** The stack file to read instead of Pulumi.<stack>.yaml (the change preview's `--base`). */
+  readonly file?: string;
   /** Receives each registered resource, also when the program throws. */
   readonly sink?: CapturedResource[];
 }
 
 export async function captureStack(stack: string, options: RunOptions = {}): Promise<Capture> {
-  const base = readStackConfig(stack, options.root ?? ROOT);
+  const base = options.file ? readStackConfig(stack, options.root ?? ROOT, options.file) : readStackConfig(stack, options.root ?? ROOT);
   const config = { ...base.config };
   const secretKeys = new Set(base.secretKeys);
   const extra = stackConfigFromObject(stack, base.project, Object.fromEntries(Object.entries(options.overrides ?? {}).filter(([, v]) => v !== undefined)));

@@ -23,9 +23,12 @@ export function stackFile(stack: string, root = ROOT): string {
   return join(root, `Pulumi.${stack}.yaml`);
 }
 
-/** A stable placeholder for a `secure:` value: a plan never sees the real secret. */
-export function placeholder(key: string): string {
-  return `placeholder-${createHash("sha256").update(key).digest("hex").slice(0, 16)}`;
+/**
+ * A stable placeholder for a `secure:` value: a plan never sees the real secret. It follows the
+ * ciphertext, so a new secret (a new Temporal API key) is a new placeholder in the change preview.
+ */
+export function placeholder(key: string, ciphertext: unknown = ""): string {
+  return `placeholder-${createHash("sha256").update(`${key}\n${String(ciphertext)}`).digest("hex").slice(0, 16)}`;
 }
 
 export function stackConfigFromObject(stack: string, project: string, values: Record<string, unknown>): StackConfig {
@@ -34,7 +37,7 @@ export function stackConfigFromObject(stack: string, project: string, values: Re
   for (const [rawKey, value] of Object.entries(values ?? {})) {
     const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
     if (value && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
-      config[key] = placeholder(key);
+      config[key] = placeholder(key, (value as { secure: unknown }).secure);
       secretKeys.push(key);
     } else {
       config[key] = typeof value === "string" ? value : JSON.stringify(value);

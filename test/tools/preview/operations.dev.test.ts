@@ -1,0 +1,3 @@
+import { operations } from "./operations";
+
+operations("dev");
