@@ -12,7 +12,7 @@ import { DatabaseModel, databaseModel } from "../verify/model";
 import { readCatalog } from "./catalog";
 import { AuditResult, compareCatalog, formatAudit } from "./compare";
 
-const HELP = `
+export const HELP = `
 Read-only: the audit runs SELECTs on the system catalog (pg_roles, pg_auth_members,
 pg_db_role_setting, pg_namespace, pg_class, pg_proc, pg_attribute, pg_default_acl,
 pg_database) inside one READ ONLY transaction that it rolls back. It writes nothing to the
