@@ -88,6 +88,12 @@ const TAMPERINGS: { name: string; sql: string[]; undo: string[]; facts: string[]
     facts: ["column svc_users.verify_items.note: anon has SELECT, which the graph does not grant"],
   },
   {
+    name: "a Supabase role's default privilege inside a service schema",
+    sql: ["ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA svc_notifications GRANT SELECT ON TABLES TO anon"],
+    undo: ["ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA svc_notifications REVOKE SELECT ON TABLES FROM anon"],
+    facts: ["default privileges of postgres in svc_notifications on tables: anon has SELECT, which the graph does not grant"],
+  },
+  {
     name: "a leftover temporary grant of an owner to the admin",
     sql: ["GRANT svc_telematics_owner TO postgres"],
     undo: ["REVOKE svc_telematics_owner FROM postgres"],
