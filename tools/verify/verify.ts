@@ -6,11 +6,14 @@
  * mismatch means the program does not do what it declares, or PostgreSQL disagrees with it.
  */
 import { Client, DatabaseError } from "pg";
-import { SERVICES, ServiceDefinition } from "../../components/config/catalogue";
-import { RoleNames, roleNames } from "../../components/config/naming";
-import { Capture, CapturedResource, reveal } from "../capture";
-import { sqlStatements } from "../sql/render";
+import { SERVICES } from "../../components/config/catalogue";
+import { Capture } from "../capture";
+import { DatabaseModel, RoleModel, databaseModel } from "./model";
+import { Query, sqlStatements, withRolesGranted } from "../sql/render";
 import { PgMajor, Server, startServer } from "./server";
+import { API_ROLES, AUTHENTICATOR, supautilsRefusal } from "./supabase";
+import { readCatalog } from "../audit/catalog";
+import { compareCatalog } from "../audit/compare";
 
 /** Operations of the privilege matrix, tried on each schema's probe objects. */
 export const OPERATIONS = ["select", "insert", "update", "delete", "truncate", "create", "execute"] as const;
@@ -38,8 +41,16 @@ export interface VerifyReport {
   readonly stack: string;
   readonly pgMajor: PgMajor;
   readonly serverVersion: string;
+  /** SHOW createrole_self_grant as the admin (PostgreSQL 16+): empty, as on Supabase. */
+  readonly createroleSelfGrant: string | null;
   readonly statementsApplied: number;
+  /** Of those, the provider's temporary GRANT/REVOKE of an owner to the admin. */
+  readonly temporaryGrants: number;
   readonly matrix: readonly MatrixCell[];
+  /** Where the catalog differs from the model (tools/audit/compare.ts); empty when they agree. */
+  readonly catalogDifferences: readonly string[];
+  /** Allowed checks and attacks per role family. */
+  readonly families: Readonly<Record<string, { readonly allowed: number; readonly attacks: number }>>;
   readonly checks: readonly Check[];
   readonly durationMs: number;
   /** Counts for the closing note. */
@@ -52,24 +63,12 @@ export interface VerifyReport {
 
 const INSUFFICIENT_PRIVILEGE = "42501";
 
-type Inputs = Record<string, unknown>;
-const inputs = (r: CapturedResource) => reveal(r.inputs) as Inputs;
-
-/** What the captured graph declares about roles and privileges. */
+/** The verifier's reading of the model (tools/verify/model.ts): what a login may do where. */
 class Declared {
-  readonly roles = new Map<string, Inputs>();
-  readonly schemaOwner = new Map<string, string>();
-  private readonly grants: Inputs[] = [];
-  private readonly defaults: Inputs[] = [];
+  constructor(readonly model: DatabaseModel) {}
 
-  constructor(c: Capture) {
-    for (const r of c.resources) {
-      const i = inputs(r);
-      if (r.type === "postgresql:index/role:Role") this.roles.set(String(i.name), i);
-      if (r.type === "postgresql:index/schema:Schema") this.schemaOwner.set(String(i.name), String(i.owner));
-      if (r.type === "postgresql:index/grant:Grant") this.grants.push(i);
-      if (r.type === "postgresql:index/defaultPrivileges:DefaultPrivileges") this.defaults.push(i);
-    }
+  get roles(): ReadonlyMap<string, RoleModel> {
+    return this.model.roles;
   }
 
   /** The role itself, the roles it inherits (Role.roles, INHERIT), and PUBLIC. */
@@ -79,7 +78,7 @@ class Declared {
       if (out.has(name)) return;
       out.add(name);
       const r = this.roles.get(name);
-      if (r && r.inherit !== false) for (const m of (r.roles as string[] | undefined) ?? []) visit(m);
+      if (r && r.inherit) for (const m of r.memberOf) visit(m);
     };
     visit(role);
     return out;
@@ -87,7 +86,7 @@ class Declared {
 
   /** The role a session of this login acts as (`assumeRole` = ALTER ROLE ... SET ROLE). */
   sessionRole(login: string): string {
-    return String(this.roles.get(login)?.assumeRole ?? login);
+    return this.roles.get(login)?.settings.role ?? login;
   }
 
   /**
@@ -98,13 +97,12 @@ class Declared {
   expected(login: string, schema: string, op: Operation): boolean {
     const acting = this.sessionRole(login);
     const roles = this.effective(acting);
-    const owner = this.schemaOwner.get(schema);
+    const owner = this.model.schemas.get(schema)?.owner;
     if (owner && roles.has(owner)) return true; // the owner may do anything in its schema
     if (op === "truncate") return false; // only the owner; never granted
-    const onSchema = (priv: string) =>
-      this.grants.some((g) => g.objectType === "schema" && g.schema === schema && roles.has(String(g.role)) && (g.privileges as string[]).includes(priv));
+    const onSchema = (priv: string) => this.model.grants.some((g) => g.objectType === "schema" && g.schema === schema && roles.has(g.role) && g.privileges.includes(priv));
     if (op === "create") return onSchema("CREATE");
-    if (!onSchema("USAGE") && !(schema === "public" && this.publicUsage())) return false;
+    if (!onSchema("USAGE") && !(schema === "public" && (this.model.publicSchema ?? ["USAGE"]).includes("USAGE"))) return false;
     const needs: Record<Exclude<Operation, "truncate" | "create">, [string, string[]][]> = {
       select: [["table", ["SELECT"]]],
       insert: [["table", ["INSERT"]], ["sequence", ["USAGE"]]],
@@ -114,30 +112,59 @@ class Declared {
       execute: [["function", ["EXECUTE"]], ["table", ["INSERT"]], ["sequence", ["USAGE"]]],
     };
     return needs[op].every(([objectType, privileges]) =>
-      privileges.every((p) =>
-        this.defaults.some(
-          (d) => d.schema === schema && d.objectType === objectType && d.owner === owner && roles.has(String(d.role)) && (d.privileges as string[]).includes(p),
-        ),
-      ),
+      privileges.every((p) => this.model.defaults.some((d) => d.schema === schema && d.objectType === objectType && d.owner === owner && roles.has(d.role) && d.privileges.includes(p))),
     );
   }
 
-  private publicUsage(): boolean {
-    const g = this.grants.find((x) => x.objectType === "schema" && x.schema === "public" && x.role === "public");
-    return g ? (g.privileges as string[]).includes("USAGE") : true;
-  }
-
   password(role: string): string {
-    const p = this.roles.get(role)?.password;
+    const p = this.model.passwords.get(role);
     if (typeof p !== "string") throw new Error(`role ${role} has no password in the graph`);
     return p;
   }
+
+  /**
+   * A service's roles, found by what the graph makes them, not by name: the owner of its schema;
+   * migrators are the logins that are members of the owner; the runtime role is the grantee with
+   * INSERT on the schema's future tables, its logins are the runtime users; a read-only role has
+   * SELECT there and is no service's runtime role.
+   */
+  services(): ServiceUnderTest[] {
+    const logins = [...this.roles.values()].filter((r) => r.login);
+    const runtimeOf = (schema: string, owner: string) =>
+      this.model.defaults.find((d) => d.schema === schema && d.owner === owner && d.objectType === "table" && d.privileges.includes("INSERT"))?.role;
+    const runtimeRoles = new Set([...this.model.schemas.values()].map((s) => runtimeOf(s.name, s.owner)));
+    // In the catalogue's order, so the matrix reads the same from run to run.
+    const order = (schema: string) => SERVICES.findIndex((x) => x.schema === schema);
+    const schemas = [...this.model.schemas.values()].sort((a, b) => order(a.name) - order(b.name));
+    return schemas.flatMap((s) => {
+      const app = runtimeOf(s.name, s.owner);
+      if (!app) return [];
+      const readonly = this.model.defaults.find(
+        (d) => d.schema === s.name && d.owner === s.owner && d.objectType === "table" && !runtimeRoles.has(d.role) && d.role !== "public" && !this.roles.get(d.role)?.login,
+      )?.role;
+      return [
+        {
+          schema: s.name,
+          owner: s.owner,
+          app,
+          migrators: logins.filter((l) => l.memberOf.includes(s.owner)).map((l) => l.name),
+          logins: logins.filter((l) => l.memberOf.includes(app)).map((l) => l.name),
+          readonly,
+        },
+      ];
+    });
+  }
 }
 
-interface ServiceUnderTest {
-  readonly service: ServiceDefinition;
-  readonly names: RoleNames;
-  readonly logins: string[];
+export interface ServiceUnderTest {
+  readonly schema: string;
+  readonly owner: string;
+  /** The runtime role (NOLOGIN) its users inherit. */
+  readonly app: string;
+  readonly migrators: readonly string[];
+  /** Runtime login users. */
+  readonly logins: readonly string[];
+  readonly readonly?: string;
 }
 
 async function connect(server: Server, user: string, password: string): Promise<Client> {
@@ -183,7 +210,7 @@ const OPERATION_SQL: Record<Operation, (schema: string) => string> = {
 };
 
 /** What each migrator creates: a serial table, an identity table, a sequence, a view, a function, RLS. */
-const MIGRATION = [
+export const MIGRATION = [
   "CREATE TABLE verify_items (id serial PRIMARY KEY, note text)",
   "CREATE TABLE verify_events (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload text)",
   "CREATE SEQUENCE verify_counter",
@@ -216,52 +243,82 @@ export interface VerifyOptions {
   readonly extraSql?: readonly string[];
 }
 
+/** The admin's session as Supabase runs it: every statement passes supautils' checks first. */
+export function supautilsGuarded(admin: Client): Query {
+  return async (sql, params) => {
+    const refusal = supautilsRefusal(sql, { privileged: true });
+    if (refusal) throw new Error(`supautils refuses ${sql}: ${refusal}`);
+    return admin.query(sql, params);
+  };
+}
+
+/**
+ * Applies the rendered SQL as the provider does: one transaction per resource, in graph order,
+ * each wrapped in the provider's withRolesGranted. Returns the statements issued.
+ */
+export async function applyDesign(c: Capture, query: Query, admin: Client): Promise<{ statementsApplied: number; temporaryGrants: number }> {
+  let statementsApplied = 0;
+  let temporaryGrants = 0;
+  for (const block of sqlStatements(c, { revealSecrets: true })) {
+    await admin.query("BEGIN");
+    try {
+      const issued = await withRolesGranted(query, block.asRoles, block.statements);
+      statementsApplied += issued.length;
+      temporaryGrants += issued.length - block.statements.length;
+      await admin.query("COMMIT");
+    } catch (err) {
+      await admin.query("ROLLBACK");
+      throw new Error(`applying ${block.type} ${block.name} failed: ${(err as Error).message}`);
+    }
+  }
+  return { statementsApplied, temporaryGrants };
+}
+
+/** Each service's roles as the graph makes them (see Declared.services). */
+export function servicesUnderTest(model: DatabaseModel): ServiceUnderTest[] {
+  return new Declared(model).services();
+}
+
 export async function verifyCapture(c: Capture, options: VerifyOptions): Promise<VerifyReport> {
   const started = Date.now();
-  const declared = new Declared(c);
-  const database = String(
-    inputs(c.resources.find((r) => r.type === "postgresql:index/schema:Schema") ?? ({ inputs: {} } as CapturedResource)).database ?? "postgres",
-  );
-  const server = await startServer(options.pgMajor, database, options.log);
+  const model = databaseModel(c);
+  const declared = new Declared(model);
+  const server = await startServer(options.pgMajor, model.database, options.log);
   const checks: Check[] = [];
   const matrix: MatrixCell[] = [];
   let statementsApplied = 0;
+  let temporaryGrants = 0;
   let serverVersion = "";
+  let createroleSelfGrant: string | null = null;
+  let catalogDifferences: string[] = [];
   const clients: Client[] = [];
+  const services = declared.services();
+  const record = (role: string, what: string, expectAllowed: boolean, error: Error | undefined) => {
+    const ok = expectAllowed ? error === undefined : isPermissionError(error);
+    checks.push({ role, what, expectAllowed, ok, detail: error ? `${(error as DatabaseError).code ?? ""} ${error.message}`.trim() : undefined });
+  };
   try {
     // 1. Apply the rendered SQL as the admin, one transaction per resource, in graph order.
     const admin = await connect(server, server.admin.user, server.admin.password);
     clients.push(admin);
     serverVersion = (await admin.query("SHOW server_version")).rows[0].server_version;
-    for (const block of sqlStatements(c, { revealSecrets: true })) {
-      await admin.query("BEGIN");
-      try {
-        for (const statement of block.statements) {
-          await admin.query(statement);
-          statementsApplied++;
-        }
-        await admin.query("COMMIT");
-      } catch (err) {
-        await admin.query("ROLLBACK");
-        throw new Error(`applying ${block.type} ${block.name} failed: ${(err as Error).message}`);
-      }
+    if (options.pgMajor >= 16) createroleSelfGrant = (await admin.query("SHOW createrole_self_grant")).rows[0].createrole_self_grant;
+    const guarded = supautilsGuarded(admin);
+    ({ statementsApplied, temporaryGrants } = await applyDesign(c, guarded, admin));
+
+    for (const sql of options.extraSql ?? []) await guarded(sql);
+
+    // Without the provider's temporary grant the admin cannot act as an owner: the grant, not a
+    // server setting such as createrole_self_grant, is what makes the schemas and defaults work.
+    for (const s of services.slice(0, 1)) {
+      record(server.admin.user, `without the provider's grant: CREATE SCHEMA AUTHORIZATION ${s.owner}`, false, await attempt(admin, `CREATE SCHEMA verify_without_grant AUTHORIZATION "${s.owner}"`));
+      record(server.admin.user, `without the provider's grant: ALTER DEFAULT PRIVILEGES FOR ROLE ${s.owner}`, false, await attempt(admin, `ALTER DEFAULT PRIVILEGES FOR ROLE "${s.owner}" GRANT SELECT ON TABLES TO PUBLIC`));
     }
-
-    for (const sql of options.extraSql ?? []) await admin.query(sql);
-
-    // The services the graph declares (a schema each), with their role names.
-    const services: ServiceUnderTest[] = SERVICES.filter((s) => declared.schemaOwner.has(s.schema)).map((service) => {
-      const names = roleNames(service);
-      return { service, names, logins: [names.users.blue, names.users.green].filter((u) => declared.roles.has(u)) };
-    });
-    const record = (role: string, what: string, expectAllowed: boolean, error: Error | undefined) => {
-      const ok = expectAllowed ? error === undefined : isPermissionError(error);
-      checks.push({ role, what, expectAllowed, ok, detail: error ? `${(error as DatabaseError).code ?? ""} ${error.message}`.trim() : undefined });
-    };
 
     // 2. Each migrator creates its service's objects; all must belong to the owner role.
     for (const s of services) {
-      const m = await connect(server, s.names.migrator, declared.password(s.names.migrator));
+      const migrator = s.migrators[0];
+      const m = await connect(server, migrator, declared.password(migrator));
       clients.push(m);
       for (const sql of MIGRATION) {
         let error: Error | undefined;
@@ -270,32 +327,45 @@ export async function verifyCapture(c: Capture, options: VerifyOptions): Promise
         } catch (err) {
           error = err as Error;
         }
-        record(s.names.migrator, `migration: ${sql.split("(")[0].slice(0, 60)}`, true, error);
+        record(migrator, `migration: ${sql.split("(")[0].slice(0, 60)}`, true, error);
       }
       const owners = await admin.query(
         `SELECT c.relname AS name, pg_get_userbyid(c.relowner) AS owner FROM pg_class c WHERE c.relnamespace = $1::regnamespace
          UNION ALL SELECT p.proname, pg_get_userbyid(p.proowner) FROM pg_proc p WHERE p.pronamespace = $1::regnamespace`,
-        [s.service.schema],
+        [s.schema],
       );
-      const wrong = owners.rows.filter((r: { owner: string }) => r.owner !== s.names.owner);
+      const wrong = owners.rows.filter((r: { owner: string }) => r.owner !== s.owner);
       checks.push({
-        role: s.names.migrator,
-        what: `every object in ${s.service.schema} (${owners.rows.length}) is owned by ${s.names.owner}`,
+        role: migrator,
+        what: `every object in ${s.schema} (${owners.rows.length}) is owned by ${s.owner}`,
         expectAllowed: true,
         ok: owners.rows.length >= 8 && wrong.length === 0,
         detail: wrong.length ? JSON.stringify(wrong) : undefined,
       });
     }
 
-    // 3. Runtime users: their work succeeds, row-level security applies, attacks fail.
-    const readonlyProbes: { role: string; password: string; service: ServiceUnderTest }[] = [];
+    // 3. The catalog, with the migrations' objects in it, is what the model says: the model the
+    // audit compares a live database with is the one this server proves.
+    const catalog = await readCatalog((sql, params) => admin.query(sql, params), { schemas: [...model.schemas.keys(), "public"], roles: [...model.roles.keys()] });
+    const audit = compareCatalog(model, catalog);
+    catalogDifferences = audit.differences.map((d) => d.message);
+    checks.push({
+      role: "catalog",
+      what: `the catalog matches the model (${audit.compared.roles} roles, ${audit.compared.memberships} memberships, ${audit.compared.schemas} schemas, ${audit.compared.objects} objects, ${audit.compared.defaultAcls} default ACLs)`,
+      expectAllowed: true,
+      ok: audit.differences.length === 0,
+      detail: catalogDifferences.length ? catalogDifferences.join("; ") : undefined,
+    });
+
+    // 4. Runtime users: their work succeeds, row-level security applies, attacks fail.
+    const readonlyProbes: { role: string; password: string; service: ServiceUnderTest; readonly: string }[] = [];
     for (const s of services) {
-      if (declared.roles.has(s.names.readonly)) {
-        const probe = `verify_${s.names.readonly}_probe`;
-        const password = `probe-${s.service.key}-password`;
-        await admin.query(`CREATE ROLE "${probe}" LOGIN PASSWORD '${password}' IN ROLE "${s.names.readonly}"`);
-        await admin.query(`ALTER ROLE "${probe}" SET search_path TO "${s.service.schema}"`);
-        readonlyProbes.push({ role: probe, password, service: s });
+      if (s.readonly) {
+        const probe = `verify_${s.readonly}_probe`;
+        const password = `probe-${s.schema}-password`;
+        await guarded(`CREATE ROLE "${probe}" LOGIN PASSWORD '${password}' IN ROLE "${s.readonly}"`);
+        await guarded(`ALTER ROLE "${probe}" SET search_path TO "${s.schema}"`);
+        readonlyProbes.push({ role: probe, password, service: s, readonly: s.readonly });
       }
     }
     const others = (s: ServiceUnderTest) => services.filter((o) => o !== s);
@@ -316,43 +386,48 @@ export async function verifyCapture(c: Capture, options: VerifyOptions): Promise
           ["disable row-level security", "ALTER TABLE verify_items DISABLE ROW LEVEL SECURITY"],
           ["drop the policy", "DROP POLICY verify_hide ON verify_items"],
           ["create in public", "CREATE TABLE public.verify_evil(i int)"],
-          [`SET ROLE to the owner`, `SET ROLE "${s.names.owner}"`],
-          [`SET ROLE to the migrator`, `SET ROLE "${s.names.migrator}"`],
+          [`SET ROLE to the owner`, `SET ROLE "${s.owner}"`],
+          ...s.migrators.map((m) => [`SET ROLE to the migrator${s.migrators.length > 1 ? ` ${m}` : ""}`, `SET ROLE "${m}"`] as [string, string]),
           ["create a role", "CREATE ROLE verify_evil"],
           ["create a database", "CREATE DATABASE verify_evil"],
           ["read pg_authid", "SELECT rolpassword FROM pg_authid"],
           ["raise its own connection limit", `ALTER ROLE "${login}" CONNECTION LIMIT -1`],
           ["run a server program", "COPY verify_items TO PROGRAM 'true'"],
+          ...API_ROLES.map((r) => [`SET ROLE to ${r}`, `SET ROLE "${r}"`] as [string, string]),
           ...(other
             ? ([
-                [`read ${other.service.schema}`, `SELECT * FROM "${other.service.schema}".verify_items`],
-                [`write ${other.service.schema}`, `INSERT INTO "${other.service.schema}".verify_items(note) VALUES ('x')`],
+                [`read ${other.schema}`, `SELECT * FROM "${other.schema}".verify_items`],
+                [`write ${other.schema}`, `INSERT INTO "${other.schema}".verify_items(note) VALUES ('x')`],
               ] as [string, string][])
             : []),
         ];
         // A read that config declares (readsFrom) is not an attack.
         for (const [what, sql] of attacks) {
-          if (other && what === `read ${other.service.schema}` && declared.expected(login, other.service.schema, "select")) continue;
+          if (other && what === `read ${other.schema}` && declared.expected(login, other.schema, "select")) continue;
           record(login, what, false, await attempt(u, sql));
         }
         // GRANT without grant option only warns; what counts is that nobody gained anything.
-        const target = others(s)[0]?.names.app ?? "public";
+        const target = others(s)[0]?.app ?? "public";
         await attempt(u, `GRANT SELECT ON verify_items TO "${target}"`);
-        // By OID: the admin itself has no USAGE on the schema (on PostgreSQL 15 it is no member of the owner).
+        // By OID: the admin itself has no USAGE on the schema (it is no member of the owner).
         const leaked = await admin.query(
           `SELECT has_table_privilege($1, c.oid, 'SELECT') AS leaked FROM pg_class c WHERE c.relnamespace = $2::regnamespace AND c.relname = 'verify_items'`,
-          [target, s.service.schema],
+          [target, s.schema],
         );
-        checks.push({ role: login, what: `grant its table to ${target}`, expectAllowed: false, ok: leaked.rows[0].leaked === false && !declared.expected(target, s.service.schema, "select") });
+        checks.push({ role: login, what: `grant its table to ${target}`, expectAllowed: false, ok: leaked.rows[0].leaked === false && !declared.expected(target, s.schema, "select") });
       }
     }
 
-    // 4. The privilege matrix: every login x every schema (and public) x every operation.
+    // 5. The Data API: PostgREST logs in as authenticator and switches, per request, to the role
+    // the JWT names (SET LOCAL ROLE inside the request's transaction).
+    await dataApi(server, admin, services, record, checks, clients);
+
+    // 6. The privilege matrix: every login x every schema (and public) x every operation.
     const logins = [
-      ...services.flatMap((s) => [...s.logins, s.names.migrator].map((role) => ({ role, password: declared.password(role) }))),
+      ...services.flatMap((s) => [...s.logins, ...s.migrators].map((role) => ({ role, password: declared.password(role) }))),
       ...readonlyProbes.map((p) => ({ role: p.role, password: p.password })),
     ];
-    const schemas = services.map((s) => s.service.schema);
+    const schemas = services.map((s) => s.schema);
     for (const { role, password } of logins) {
       const client = await connect(server, role, password);
       clients.push(client);
@@ -362,7 +437,7 @@ export async function verifyCapture(c: Capture, options: VerifyOptions): Promise
           const error = await attempt(client, OPERATION_SQL[operation](schema));
           const actual = error === undefined;
           const probeOf = readonlyProbes.find((p) => p.role === role);
-          const expected = declared.expected(probeOf ? probeOf.service.names.readonly : role, schema, operation);
+          const expected = declared.expected(probeOf ? probeOf.readonly : role, schema, operation);
           // A denial must be a permission error, not a typo in the probe.
           const cellOk = expected ? actual : isPermissionError(error);
           matrix.push({ role, schema, operation, expected, actual: cellOk ? expected : actual, error: error?.message });
@@ -370,6 +445,13 @@ export async function verifyCapture(c: Capture, options: VerifyOptions): Promise
       }
     }
 
+    const family = familyOf(services, readonlyProbes.map((p) => p.role));
+    const families: Record<string, { allowed: number; attacks: number }> = {};
+    for (const x of [...checks.map((k) => ({ role: k.role, allowed: k.expectAllowed })), ...matrix.map((m) => ({ role: m.role, allowed: m.expected }))]) {
+      const f = (families[family(x.role)] ??= { allowed: 0, attacks: 0 });
+      if (x.allowed) f.allowed++;
+      else f.attacks++;
+    }
     const allowed = [...checks.filter((x) => x.expectAllowed), ...matrix.filter((m) => m.expected)];
     const denied = [...checks.filter((x) => !x.expectAllowed), ...matrix.filter((m) => !m.expected)];
     const passed = (x: Check | MatrixCell) => ("ok" in x ? x.ok : x.actual === x.expected);
@@ -377,9 +459,13 @@ export async function verifyCapture(c: Capture, options: VerifyOptions): Promise
       stack: c.stack,
       pgMajor: options.pgMajor,
       serverVersion,
+      createroleSelfGrant,
       statementsApplied,
+      temporaryGrants,
       matrix,
       checks,
+      catalogDifferences,
+      families,
       durationMs: Date.now() - started,
       allowedChecks: allowed.length,
       allowedPassed: allowed.filter(passed).length,
@@ -390,6 +476,96 @@ export async function verifyCapture(c: Capture, options: VerifyOptions): Promise
   } finally {
     await Promise.allSettled(clients.map((cl) => cl.end()));
     await server.stop();
+  }
+}
+
+/** Which family a checked role belongs to, for the report's counts. */
+function familyOf(services: readonly ServiceUnderTest[], probes: readonly string[]): (role: string) => string {
+  const migrators = new Set(services.flatMap((s) => s.migrators));
+  const runtime = new Set(services.flatMap((s) => s.logins));
+  return (role) => {
+    if (migrators.has(role)) return "migrators";
+    if (runtime.has(role)) return "runtime users";
+    if (probes.includes(role)) return "read-only roles";
+    if (role === AUTHENTICATOR.user || (API_ROLES as readonly string[]).includes(role)) return `Data API (${role})`;
+    return role === "catalog" ? "catalog" : "admin";
+  };
+}
+
+/** The PostgREST side: `SET LOCAL ROLE <api role>` on an authenticator session, then `sql`, rolled back. */
+async function asApiRole(client: Client, role: string | undefined, sql: string): Promise<{ error?: Error; rows: Record<string, unknown>[] }> {
+  await client.query("BEGIN");
+  try {
+    if (role) await client.query(`SET LOCAL ROLE "${role}"`);
+    return { rows: (await client.query(sql)).rows };
+  } catch (err) {
+    return { error: err as Error, rows: [] };
+  } finally {
+    await client.query("ROLLBACK");
+  }
+}
+
+/**
+ * The Data API's roles against every service schema: they must not see (information_schema
+ * shows what a role holds some privilege on; has_schema_privilege), read, write, execute, create
+ * in or switch into it. authenticator itself (NOINHERIT) is tried too, before any SET ROLE. And
+ * what they need in `public` and `extensions` must still work after our hardening of `public`:
+ * an object the admin creates there (Supabase's default privileges grant it to them).
+ */
+async function dataApi(
+  server: Server,
+  admin: Client,
+  services: readonly ServiceUnderTest[],
+  record: (role: string, what: string, expectAllowed: boolean, error: Error | undefined) => void,
+  checks: Check[],
+  clients: Client[],
+): Promise<void> {
+  await admin.query("CREATE TABLE public.verify_api_items (id serial PRIMARY KEY, note text)");
+  await admin.query("CREATE FUNCTION public.verify_api_echo(t text) RETURNS text LANGUAGE sql AS 'SELECT t'");
+  const api = await connect(server, AUTHENTICATOR.user, AUTHENTICATOR.password);
+  clients.push(api);
+  const notVisible = (rows: Record<string, unknown>[]) => (Number(rows[0]?.n) === 0 ? undefined : new Error(`visible: ${JSON.stringify(rows[0])}`));
+  for (const role of [undefined, ...API_ROLES]) {
+    const who = role ?? AUTHENTICATOR.user;
+    for (const s of services) {
+      const q = `"${s.schema}"`;
+      const see = await asApiRole(
+        api,
+        role,
+        `SELECT (SELECT count(*) FROM information_schema.tables WHERE table_schema = '${s.schema}')
+              + (SELECT count(*) FROM information_schema.routines WHERE routine_schema = '${s.schema}')
+              + (SELECT count(*) FROM information_schema.schemata WHERE schema_name = '${s.schema}')
+              + has_schema_privilege('${s.schema}', 'USAGE')::int AS n`,
+      );
+      // Seeing is not refused with an error: it is refused when nothing shows.
+      const seen = see.error ?? notVisible(see.rows);
+      checks.push({ role: who, what: `see ${s.schema}`, expectAllowed: false, ok: seen === undefined, detail: seen?.message });
+      const attacks: [string, string][] = [
+        ["select", `SELECT * FROM ${q}.verify_items`],
+        ["insert", `INSERT INTO ${q}.verify_items(note) VALUES ('api')`],
+        ["update", `UPDATE ${q}.verify_items SET note = note`],
+        ["delete", `DELETE FROM ${q}.verify_items`],
+        ["truncate", `TRUNCATE ${q}.verify_items`],
+        ["read the view", `SELECT * FROM ${q}.verify_item_notes`],
+        ["use the sequence", `SELECT nextval('${s.schema}.verify_counter')`],
+        ["execute", `SELECT ${q}.verify_add('api')`],
+        ["create", `CREATE TABLE ${q}.verify_api_intruder(i int)`],
+        ["SET ROLE to the runtime role", `SET ROLE "${s.app}"`],
+        ["SET ROLE to the owner", `SET ROLE "${s.owner}"`],
+      ];
+      for (const [what, sql] of attacks) record(who, `${what} in ${s.schema}`, false, (await asApiRole(api, role, sql)).error);
+    }
+    if (!role) continue;
+    // What PostgREST serves from public must keep working for the API roles.
+    const needs: [string, string][] = [
+      ["USAGE on public", "SELECT 1 / has_schema_privilege('public', 'USAGE')::int"],
+      ["select in public", "SELECT * FROM public.verify_api_items"],
+      ["insert in public (serial)", "INSERT INTO public.verify_api_items(note) VALUES ('api')"],
+      ["execute in public", "SELECT public.verify_api_echo('api')"],
+      ["USAGE on extensions", "SELECT 1 / has_schema_privilege('extensions', 'USAGE')::int"],
+    ];
+    for (const [what, sql] of needs) record(role, what, true, (await asApiRole(api, role, sql)).error);
+    record(role, "create in public", false, (await asApiRole(api, role, "CREATE TABLE public.verify_api_intruder(i int)")).error);
   }
 }
 
@@ -421,6 +597,12 @@ export function formatMatrix(report: VerifyReport): string {
   lines.push(
     "",
     `${report.statementsApplied} statements applied; allowed checks ${report.allowedPassed}/${report.allowedChecks} passed; attacks ${report.attacksRefused}/${report.attacks} refused; ${report.mismatches} mismatches; ${(report.durationMs / 1000).toFixed(1)} s`,
+  );
+  lines.push(
+    `  of them ${report.temporaryGrants} the provider's temporary owner grants; createrole_self_grant: ${report.createroleSelfGrant === null ? "not in this version" : JSON.stringify(report.createroleSelfGrant)}`,
+    `  per family (allowed/attacks): ${Object.entries(report.families)
+      .map(([f, n]) => `${f} ${n.allowed}/${n.attacks}`)
+      .join(", ")}`,
   );
   for (const f of failed) lines.push(`  FAILED ${f.role}: ${f.what}${f.detail ? ` (${f.detail})` : ""}`);
   for (const m of report.matrix.filter((x) => x.actual !== x.expected)) {

