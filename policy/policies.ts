@@ -7,7 +7,15 @@
  * workflows write it from the stack's validated config with `tools/policyConfig.ts`):
  * `environment` (default "prod": a run without config gets the strict rules) and `kmsKeyArn`.
  */
-import type { EnforcementLevel, PolicyResource, PolicyResourceOptions, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type {
+  EnforcementLevel,
+  PolicyConfigSchema,
+  PolicyResource,
+  PolicyResourceOptions,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 
 export const TYPES = {
   role: "postgresql:index/role:Role",
@@ -229,86 +237,66 @@ export function dataBearing(resources: readonly PolicyResource[]): { resource: P
 // ---------------------------------------------------------------------------------------------
 // The policies
 
-const forEach = (problems: readonly string[], report: ReportViolation) => problems.forEach((p) => report(p));
+/** A mandatory policy that reports each problem `problems` finds on a resource. */
+function resourcePolicy(
+  name: string,
+  description: string,
+  problems: (args: ResourceValidationArgs) => readonly (string | undefined)[],
+  configSchema?: PolicyConfigSchema,
+): ResourceValidationPolicy {
+  return {
+    name,
+    description,
+    enforcementLevel: MANDATORY,
+    ...(configSchema ? { configSchema } : {}),
+    validateResource: (args, report) => problems(args).forEach((p) => p && report(p)),
+  };
+}
+
+const grantLike = (type: string) => type === TYPES.grant || type === TYPES.defaultPrivileges;
 
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
-  {
-    name: "postgresql-no-privileged-roles",
-    description: "No PostgreSQL role is SUPERUSER, CREATEROLE, CREATEDB, REPLICATION or BYPASSRLS.",
-    enforcementLevel: MANDATORY,
-    validateResource: (args, report) => {
-      if (args.type !== TYPES.role) return;
-      const attributes = privilegedRoleAttributes(args.props);
-      if (attributes.length) report(`role ${String(args.props.name)} sets ${attributes.join(", ")}; login and owner roles need none of them`);
-    },
-  },
-  {
-    name: "postgresql-no-grants-to-public",
-    description: "Nothing is granted to PUBLIC; grants to PUBLIC only revoke (privileges: []), or keep PostgreSQL's default USAGE on schema public.",
-    enforcementLevel: MANDATORY,
-    validateResource: (args, report) => {
-      if (args.type !== TYPES.grant && args.type !== TYPES.defaultPrivileges) return;
-      const problem = publicGrantProblem(args.type, args.props);
-      if (problem) report(problem);
-    },
-  },
-  {
-    name: "postgresql-grants-delete-before-replace",
-    description:
-      "Grants and DefaultPrivileges are replaced delete-first: the provider's delete revokes everything the role has on the object type, so deleting the old one after creating its replacement would revoke what the new one granted.",
-    enforcementLevel: MANDATORY,
-    validateResource: (args, report) => {
-      if (args.type !== TYPES.grant && args.type !== TYPES.defaultPrivileges) return;
-      if (args.opts.deleteBeforeReplace !== true) {
-        report(`${args.name} has no deleteBeforeReplace: a replacement (any change to role, schema, object type) would end with the role's privileges revoked`);
-      }
-    },
-  },
-  {
-    name: "postgresql-no-all-privileges",
-    description: "Grants and DefaultPrivileges list their privileges; none says ALL.",
-    enforcementLevel: MANDATORY,
-    validateResource: (args, report) => {
-      if (args.type !== TYPES.grant && args.type !== TYPES.defaultPrivileges) return;
-      const problem = allPrivilegeProblem(args.props);
-      if (problem) report(problem);
-    },
-  },
-  {
-    name: "kubernetes-configmap-no-secrets",
-    description: "No ConfigMap key or value looks like a secret (ConfigMaps are readable by anyone who can read the namespace and are never encrypted).",
-    enforcementLevel: MANDATORY,
-    validateResource: (args, report) => {
-      if (args.type === TYPES.configMap) forEach(configMapProblems(args.props), report);
-    },
-  },
-  {
-    name: "kubernetes-workload-hardening",
-    description: "Every container of a Deployment, Job (or other pod-running object) has CPU and memory limits, runs as non-root, has a read-only root filesystem and no privilege escalation.",
-    enforcementLevel: MANDATORY,
-    validateResource: (args, report) => {
-      const pod = podSpecOf(args.type, args.props);
-      if (pod) forEach(workloadProblems(pod), report);
-    },
-  },
-  {
-    name: "kubernetes-no-latest-image",
-    description: "No container image is tagged latest or untagged: a rollout must run the release it names.",
-    enforcementLevel: MANDATORY,
-    validateResource: (args, report) => {
-      const pod = podSpecOf(args.type, args.props);
-      if (pod) forEach(imageProblems(pod), report);
-    },
-  },
-  {
-    name: "secretsmanager-prod-recovery-and-kms",
-    description: "In prod, Secrets Manager secrets keep a recovery window of at least 7 days and use the KMS key config gives.",
-    enforcementLevel: MANDATORY,
-    configSchema: environmentSchema,
-    validateResource: (args, report) => {
-      if (args.type === TYPES.secretsManagerSecret) forEach(prodSecretProblems(args.props, args.getConfig<EnvironmentConfig>()), report);
-    },
-  },
+  resourcePolicy("postgresql-no-privileged-roles", "No PostgreSQL role is SUPERUSER, CREATEROLE, CREATEDB, REPLICATION or BYPASSRLS.", ({ type, props }) => {
+    const attributes = type === TYPES.role ? privilegedRoleAttributes(props) : [];
+    return attributes.length ? [`role ${String(props.name)} sets ${attributes.join(", ")}; login and owner roles need none of them`] : [];
+  }),
+  resourcePolicy(
+    "postgresql-no-grants-to-public",
+    "Nothing is granted to PUBLIC; grants to PUBLIC only revoke (privileges: []), or keep PostgreSQL's default USAGE on schema public.",
+    ({ type, props }) => (grantLike(type) ? [publicGrantProblem(type, props)] : []),
+  ),
+  resourcePolicy(
+    "postgresql-grants-delete-before-replace",
+    "Grants and DefaultPrivileges are replaced delete-first: the provider's delete revokes everything the role has on the object type, so deleting the old one after creating its replacement would revoke what the new one granted.",
+    ({ type, name, opts }) =>
+      grantLike(type) && opts.deleteBeforeReplace !== true
+        ? [`${name} has no deleteBeforeReplace: a replacement (any change to role, schema, object type) would end with the role's privileges revoked`]
+        : [],
+  ),
+  resourcePolicy("postgresql-no-all-privileges", "Grants and DefaultPrivileges list their privileges; none says ALL.", ({ type, props }) =>
+    grantLike(type) ? [allPrivilegeProblem(props)] : [],
+  ),
+  resourcePolicy(
+    "kubernetes-configmap-no-secrets",
+    "No ConfigMap key or value looks like a secret (ConfigMaps are readable by anyone who can read the namespace and are never encrypted).",
+    ({ type, props }) => (type === TYPES.configMap ? configMapProblems(props) : []),
+  ),
+  resourcePolicy(
+    "kubernetes-workload-hardening",
+    "Every container of a Deployment, Job (or other pod-running object) has CPU and memory limits, runs as non-root, has a read-only root filesystem and no privilege escalation.",
+    ({ type, props }) => workloadProblems(podSpecOf(type, props) ?? {}),
+  ),
+  resourcePolicy(
+    "kubernetes-no-latest-image",
+    "No container image is tagged latest or untagged: a rollout must run the release it names.",
+    ({ type, props }) => imageProblems(podSpecOf(type, props) ?? {}),
+  ),
+  resourcePolicy(
+    "secretsmanager-prod-recovery-and-kms",
+    "In prod, Secrets Manager secrets keep a recovery window of at least 7 days and use the KMS key config gives.",
+    (args) => (args.type === TYPES.secretsManagerSecret ? prodSecretProblems(args.props, args.getConfig<EnvironmentConfig>()) : []),
+    environmentSchema,
+  ),
   {
     name: "retain-data-in-prod",
     description: "In prod, schemas, their owner roles and Secrets Manager secrets are retainOnDelete: destroying the stack or disabling a service never drops data.",
