@@ -6,7 +6,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
-import { reveal } from "../../tools/capture";
+import { policies } from "../../policy/policies";
+import { CapturedResource, reveal } from "../../tools/capture";
+import { runPolicies } from "../policy/harness";
 import { captureStack } from "../../tools/run";
 
 interface Registered {
@@ -110,6 +112,25 @@ describe("examples/new-service against the dev stack's outputs", () => {
     expect(np.metadata.namespace).toBe("volteryde-dev");
     expect(np.spec.podSelector).toEqual(find("kubernetes:apps/v1:Deployment").inputs.spec.selector);
     expect(np.spec.egress.map((e: { ports: { port: number }[] }) => e.ports.map((p) => p.port))).toEqual([[53, 53], [6543]]);
+  });
+
+  it("passes the platform's policy pack, as a workload in its namespace must", async () => {
+    const asCaptured = registered.map(
+      (r): CapturedResource => ({
+        urn: `urn:pulumi:dev::${PROJECT}::${r.type}::${r.name}`,
+        type: r.type,
+        name: r.name,
+        custom: true,
+        inputs: r.inputs,
+        outputs: r.inputs,
+        dependencies: [],
+        propertyDependencies: {},
+        explicitDependencies: [],
+        options: { protect: false, retainOnDelete: false, deleteBeforeReplace: false, ignoreChanges: [], replaceOnChanges: [], additionalSecretOutputs: [], aliases: [] },
+      }),
+    );
+    const result = await runPolicies(policies, asCaptured, { "retain-data-in-prod": { environment: "dev" }, "secretsmanager-prod-recovery-and-kms": { environment: "dev" } });
+    expect(result.violations).toEqual([]);
   });
 
   it("follows a rotation: another active user rolls the pods", async () => {
