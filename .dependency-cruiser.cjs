@@ -8,11 +8,16 @@
 //   program.ts, index.ts    read config, build the platform, export the outputs
 //   tools/                  the offline plan and everything that reads the captured graph
 //   test/, bench/           may import anything
+//   packages/platform-outputs  the consumers' reader of the stack outputs: ships alone, imports nothing of ours
+//   examples/               consumer projects: import the package by name, never the program
+//   policy/                 the policy pack: runs alone under `pulumi preview --policy-pack`, imports nothing of ours
 //
 // A lower layer never imports a higher one, and nothing imports in a cycle. Type-only imports count
 // (tsPreCompilationDeps): a type is as much a dependency as a value.
 const TOP = "components/[^/]+\\.ts$";
-const ABOVE_COMPONENTS = "^(program\\.ts|index\\.ts|tools/|test/|bench/|examples/|policy/)";
+const ABOVE_COMPONENTS = "^(program\\.ts|index\\.ts|tools/|test/|bench/|examples/|policy/|packages/)";
+/** The program, its tools and tests: what a shipped folder (package, example, policy pack) must not import. */
+const REPO = "^(components|tools|test|bench)/|^(program|index)\\.ts$";
 
 /** A rule that forbids `from` to import any of `to` (regular expressions on paths from the repo root). */
 function layer(name, comment, from, to) {
@@ -39,13 +44,18 @@ module.exports = {
     ),
     layer("components-never-import-tools", "The program never depends on the tools that read it.", "^components/", ABOVE_COMPONENTS),
     layer("program-never-imports-tools", "program.ts and index.ts are what `pulumi up` runs: no tool, test or bench code.", "^(program|index)\\.ts$", "^(tools|test|bench|examples|policy)/"),
+    layer("package-ships-alone", "packages/platform-outputs is installed into other projects: it imports no file of this repository.", "^packages/platform-outputs/", `${REPO}|^packages/(?!platform-outputs/)`),
+    layer("examples-use-the-package", "An example is a consumer project: it reads the platform through the package, never the program's files.", "^examples/", REPO),
+    layer("policy-pack-runs-alone", "The policy pack runs in its own process with its own package.json: it imports no file outside policy/.", "^policy/", REPO),
     layer("tools-never-import-tests", "Tools are shipped; tests and benchmarks are not.", "^tools/", "^(test|bench)/"),
   ],
   options: {
     doNotFollow: { path: "node_modules" },
-    exclude: { path: "^(node_modules|out|bin|coverage)/" },
+    exclude: { path: "^(node_modules|out|bin|coverage)/|/dist/" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     moduleSystems: ["cjs", "es6"],
+    // ES-module-only packages (@actions/workflow-parser exports "import" only) resolve too.
+    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default"] },
   },
 };

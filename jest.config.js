@@ -6,6 +6,8 @@ module.exports = {
   transform: {
     "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
   },
+  // Examples import the consumer package by its name, as another project would (tsconfig `paths`).
+  moduleNameMapper: { "^@volteryde/platform-outputs$": "<rootDir>/packages/platform-outputs/src/index.ts" },
   testTimeout: 120000,
   // Two cores: the real-PostgreSQL suites wait on child processes while captures run beside them.
   maxWorkers: 2,

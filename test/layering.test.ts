@@ -18,7 +18,7 @@ interface Violation {
 }
 
 /** Writes `files` (path -> source) into a fresh folder, cruises it with the project's rules, returns the violations. */
-function cruise(files: Record<string, string>): Violation[] {
+function cruise(files: Record<string, string>, roots: readonly string[] = ["components", "tools", "program.ts"]): Violation[] {
   const dir = mkdtempSync(join(tmpdir(), "layering-"));
   try {
     writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "commonjs", moduleResolution: "node" } }));
@@ -26,7 +26,7 @@ function cruise(files: Record<string, string>): Violation[] {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
       writeFileSync(join(dir, path), source);
     }
-    const run = spawnSync(DEPCRUISE, ["components", "tools", "program.ts", "--config", join(ROOT, ".dependency-cruiser.cjs"), "--output-type", "json"], {
+    const run = spawnSync(DEPCRUISE, [...roots, "--config", join(ROOT, ".dependency-cruiser.cjs"), "--output-type", "json"], {
       cwd: dir,
       encoding: "utf8",
       timeout: 60_000,
@@ -79,4 +79,23 @@ it("accepts a tree that imports downwards only", () => {
     "tools/capture.ts": importing("../program"),
   });
   expect(violations).toEqual([]);
+});
+
+it("keeps the shipped folders (the consumer package, examples, the policy pack) apart from the program", () => {
+  const violations = cruise(
+    {
+      "packages/platform-outputs/src/index.ts": importing("../../../components/outputs"),
+      "examples/new-service/program.ts": importing("../../tools/capture", "../../packages/platform-outputs/src/index"),
+      "policy/policies.ts": importing("../components/config/naming"),
+      "components/outputs.ts": leaf,
+      "components/config/naming.ts": leaf,
+      "tools/capture.ts": leaf,
+    },
+    ["packages", "examples", "policy"],
+  );
+  expect(violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`).sort()).toEqual([
+    "examples-use-the-package: examples/new-service/program.ts -> tools/capture.ts",
+    "package-ships-alone: packages/platform-outputs/src/index.ts -> components/outputs.ts",
+    "policy-pack-runs-alone: policy/policies.ts -> components/config/naming.ts",
+  ]);
 });

@@ -1,0 +1,188 @@
+/**
+ * The GitHub workflows and local actions: valid for GitHub's own parser, every third-party
+ * action pinned to the commit of a named release (the table below, repeated in the README), and
+ * the flow the README describes: tests, offline plan comment and previews on pull requests;
+ * dev then approved prod on main; AWS only through OIDC, Pulumi only through its secret.
+ */
+import { spawnSync } from "child_process";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import YAML from "yaml";
+
+const ROOT = join(__dirname, "..", "..");
+const WORKFLOWS = ["pull-request.yml", "main.yml"].map((f) => `.github/workflows/${f}`);
+const ACTIONS = ["setup", "cloud-access"].map((a) => `.github/actions/${a}/action.yml`);
+
+/** The releases the workflows run: commit of the tag (read from each repository's tags). */
+const PINS: Record<string, { sha: string; release: string }> = {
+  "actions/checkout": { sha: "3d3c42e5aac5ba805825da76410c181273ba90b1", release: "v7.0.1" },
+  "actions/setup-node": { sha: "820762786026740c76f36085b0efc47a31fe5020", release: "v7.0.0" },
+  "actions/upload-artifact": { sha: "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", release: "v7.0.0" },
+  "actions/github-script": { sha: "ed597411d8f924073f98dfc5c65a23a2325f34cd", release: "v8.0.0" },
+  "aws-actions/configure-aws-credentials": { sha: "e6de054238d6b7531b4efff3b6587d9aade6a06c", release: "v6.2.3" },
+  "pulumi/actions": { sha: "8e5e406f4007fca908480587cb9893c07090f58d", release: "v7.0.0" },
+};
+
+function parse(files: string[]): { file: string; errors: string[] }[] {
+  const run = spawnSync(process.execPath, ["--import", "tsx", "test/github/parseWorkflows.ts", ...files], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+  if (run.status !== 0) throw new Error(`parser failed: ${run.stderr}`);
+  return JSON.parse(run.stdout);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Doc = Record<string, any>;
+const load = (file: string): Doc => YAML.parse(readFileSync(join(ROOT, file), "utf8"));
+const pr = load(".github/workflows/pull-request.yml");
+const main = load(".github/workflows/main.yml");
+const steps = (job: Doc): Doc[] => job.steps ?? [];
+const uses = (job: Doc, action: string) => steps(job).filter((s) => typeof s.uses === "string" && s.uses.startsWith(`${action}@`));
+
+/** Every `uses:` line of a file with its trailing comment. */
+function usesLines(file: string): { ref: string; comment: string }[] {
+  return [...readFileSync(join(ROOT, file), "utf8").matchAll(/^\s*(?:- )?uses:\s*(\S+)\s*(?:#\s*(.*))?$/gm)].map((m) => ({ ref: m[1], comment: (m[2] ?? "").trim() }));
+}
+
+describe("GitHub's workflow parser", () => {
+  it("finds no error in the workflows and the local actions", () => {
+    expect(parse([...WORKFLOWS, ...ACTIONS])).toEqual([...WORKFLOWS, ...ACTIONS].map((file) => ({ file, errors: [] })));
+  });
+
+  it("does find errors: an unknown trigger, a step with uses and run, a broken expression, an action without runs", () => {
+    const dir = mkdtempSync(join(tmpdir(), "workflows-"));
+    const workflow = join(dir, "broken.yml");
+    writeFileSync(workflow, "on: pushy\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - uses: actions/checkout@v7\n        run: echo\n      - run: echo ${{ github.sha( }}\n");
+    const action = join(dir, "action.yml");
+    writeFileSync(action, "name: x\ndescription: y\n");
+    const [w, a] = parse([workflow, action]);
+    expect(w.errors.map((e) => e.replace(/^\S+ /, ""))).toEqual([
+      "(Line: 1, Col: 5): Unexpected value 'pushy'",
+      "(Line: 7, Col: 9): Unexpected value 'run'",
+      "(Line: 8, Col: 14): Unexpected symbol: '('",
+    ]);
+    expect(a.errors.join("\n")).toContain("runs");
+  });
+});
+
+describe("pinning", () => {
+  const files = [...WORKFLOWS, ...ACTIONS];
+
+  it("lists every workflow and action file this test reads", () => {
+    expect(readdirSync(join(ROOT, ".github/workflows")).sort()).toEqual(["main.yml", "pull-request.yml"]);
+    expect(readdirSync(join(ROOT, ".github/actions")).sort()).toEqual(["cloud-access", "setup"]);
+  });
+
+  it.each(files)("%s: every action is local or pinned to the full commit of the release its comment names", (file) => {
+    for (const { ref, comment } of usesLines(file)) {
+      if (ref.startsWith("./")) continue;
+      const [action, version] = ref.split("@");
+      expect({ ref, pin: PINS[action] }).toEqual({ ref, pin: expect.objectContaining({ sha: version }) });
+      expect({ ref, comment }).toEqual({ ref, comment: PINS[action].release });
+    }
+  });
+
+  it("uses every pinned action somewhere, and the README's table names each pin", () => {
+    const used = new Set(files.flatMap((f) => usesLines(f).map((u) => u.ref.split("@")[0])));
+    expect([...used].filter((u) => !u.startsWith("./")).sort()).toEqual(Object.keys(PINS).sort());
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    for (const [action, { sha, release }] of Object.entries(PINS)) {
+      expect(readme).toMatch(new RegExp(`\\| \`${action}\` \\| ${release.replace(/\./g, "\\.")} \\| \`${sha}\` \\|`));
+    }
+  });
+});
+
+describe("the pull-request workflow", () => {
+  it("runs on pull requests to main with read-only defaults", () => {
+    expect(pr.on).toEqual({ pull_request: { branches: ["main"] } });
+    expect(pr.permissions).toEqual({ contents: "read" });
+    expect(Object.keys(pr.jobs)).toEqual(["test", "offline-plan", "preview"]);
+  });
+
+  it("tests, then plans both stacks against main's config and comments the result", () => {
+    expect(steps(pr.jobs.test).map((s) => s.run).filter(Boolean)).toEqual(["npm test"]);
+    const plan = pr.jobs["offline-plan"];
+    expect(plan.needs).toBe("test");
+    expect(plan.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+    const script = steps(plan).find((s) => s.id === "plan")!.run as string;
+    expect(script).toContain('npm start --silent -- --stack "$stack" --no-verify > "plan/$stack.txt"');
+    expect(script).toContain('git show "$BASE_SHA:Pulumi.$stack.yaml" > "plan/base/Pulumi.$stack.yaml"');
+    expect(script).toContain('--base "plan/base/Pulumi.$stack.yaml"');
+    expect(script).toContain("for stack in dev prod; do");
+    const comment = uses(plan, "actions/github-script")[0].with.script as string;
+    for (const file of ["plan/dev-changes.txt", "plan/prod-changes.txt", "plan/dev.txt", "plan/prod.txt"]) expect(comment).toContain(file);
+    expect(comment).toContain("updateComment");
+  });
+
+  it("previews dev and prod with pulumi/actions, the policy pack, a PR comment and OIDC credentials", () => {
+    const preview = pr.jobs.preview;
+    expect(preview.needs).toBe("test");
+    expect(preview.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
+    expect(preview.strategy.matrix.include.map((m: Doc) => m.stack)).toEqual(["dev", "prod"]);
+    expect(preview.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
+    const [pulumi] = uses(preview, "pulumi/actions");
+    expect(pulumi.with).toMatchObject({
+      command: "preview",
+      "stack-name": "${{ vars.PULUMI_ORG }}/${{ matrix.stack }}",
+      "comment-on-pr": true,
+      policyPacks: "policy",
+      policyPackConfigs: "${{ runner.temp }}/policy-config.json",
+    });
+    expect(pulumi.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" });
+    expect(steps(preview).find((s) => s.uses === "./.github/actions/cloud-access")!.with).toEqual({
+      stack: "${{ matrix.stack }}",
+      "role-arn": "${{ vars[matrix.role] }}",
+      "cluster-name": "${{ vars[matrix.cluster] }}",
+    });
+  });
+});
+
+describe("the main workflow", () => {
+  it("deploys dev after the tests and prod after dev, behind the production environment", () => {
+    expect(main.on).toEqual({ push: { branches: ["main"] } });
+    expect(main.concurrency).toEqual({ group: "deploy", "cancel-in-progress": false });
+    expect([main.jobs.dev.needs, main.jobs.prod.needs]).toEqual(["test", "dev"]);
+    expect([main.jobs.dev.environment, main.jobs.prod.environment]).toEqual(["dev", "production"]);
+    for (const [job, stack] of [
+      [main.jobs.dev, "dev"],
+      [main.jobs.prod, "prod"],
+    ] as const) {
+      const [pulumi] = uses(job, "pulumi/actions");
+      expect(pulumi.with).toMatchObject({ command: "up", "stack-name": `\${{ vars.PULUMI_ORG }}/${stack}`, policyPacks: "policy" });
+      expect(pulumi.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" });
+      expect(steps(job).find((s) => s.uses === "./.github/actions/cloud-access")!.with.stack).toBe(stack);
+    }
+  });
+});
+
+describe("credentials", () => {
+  const jobs = [...Object.values(pr.jobs), ...Object.values(main.jobs)] as Doc[];
+
+  it("assume AWS roles through OIDC only: no stored AWS key anywhere", () => {
+    for (const file of [...WORKFLOWS, ...ACTIONS]) {
+      expect(readFileSync(join(ROOT, file), "utf8")).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_ACCESS_KEY|AWS_SECRET/i);
+    }
+    const access = load(".github/actions/cloud-access/action.yml");
+    const [configure] = uses(access.runs, "aws-actions/configure-aws-credentials");
+    expect(configure.with["role-to-assume"]).toBe("${{ inputs.role-arn }}");
+  });
+
+  it("give the OIDC token only to the jobs that assume a role, and those get it", () => {
+    for (const job of jobs) {
+      const assumes = steps(job).some((s) => s.uses === "./.github/actions/cloud-access");
+      expect({ job: job.name, idToken: job.permissions?.["id-token"] }).toEqual({ job: job.name, idToken: assumes ? "write" : undefined });
+    }
+  });
+
+  it("name only the Pulumi token and GitHub's own token among secrets", () => {
+    const text = [...WORKFLOWS, ...ACTIONS].map((f) => readFileSync(join(ROOT, f), "utf8")).join("\n");
+    expect([...new Set([...text.matchAll(/secrets\.([A-Z_]+)/g)].map((m) => m[1]))].sort()).toEqual(["GITHUB_TOKEN", "PULUMI_ACCESS_TOKEN"]);
+  });
+
+  it("references only jobs that exist in needs", () => {
+    for (const doc of [pr, main]) {
+      for (const job of Object.values(doc.jobs) as Doc[]) {
+        for (const need of [job.needs ?? []].flat()) expect(Object.keys(doc.jobs)).toContain(need);
+      }
+    }
+  });
+});
