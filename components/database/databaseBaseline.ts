@@ -44,7 +44,7 @@ export class DatabaseBaseline extends pulumi.ComponentResource {
         { database: args.database, schema: "public", role: "public", objectType: "schema", privileges: [...PUBLIC_PRIVILEGES[mode]] },
         // Deleting a Grant revokes all it covers, here PUBLIC's USAGE on `public`: switching to
         // "unchanged" must leave the database as it is, not strip it further.
-        { parent: this, retainOnDelete: true },
+        { parent: this, retainOnDelete: true, deleteBeforeReplace: true },
       );
     }
     this.registerOutputs({ publicSchemaPrivileges: this.publicSchemaPrivileges });

@@ -157,7 +157,9 @@ export class ServiceDatabase extends pulumi.ComponentResource {
       new postgresql.Grant(
         `${name}-${suffix}-connect`,
         { database: args.database, role: role.name, objectType: "database", privileges: ["CONNECT"] },
-        parent,
+        // A Grant's delete revokes everything the role has on that object type: replaced
+        // create-first, the old one's delete would revoke what the new one granted.
+        { ...parent, deleteBeforeReplace: true },
       );
     }
 
@@ -197,7 +199,8 @@ export class ServiceDatabase extends pulumi.ComponentResource {
               privileges: [...privileges],
               withGrantOption: false,
             },
-            { ...parent, dependsOn },
+            // Delete first, as for every Grant (see the CONNECT grants above).
+            { ...parent, dependsOn, deleteBeforeReplace: true },
           ),
         );
         if (objectType === "schema") continue;

@@ -11,8 +11,6 @@ import { PackResult, runOnCapture } from "./harness";
 const STACKS = ["dev", "prod"] as const;
 const captures: Record<string, Capture> = {};
 const results: Record<string, PackResult> = {};
-/** Known gap: the program declares no Grant with deleteBeforeReplace (its DefaultPrivileges have it). */
-const GAP = "postgresql-grants-delete-before-replace";
 
 beforeAll(async () => {
   for (const stack of STACKS) {
@@ -33,22 +31,15 @@ it("gives the prod rules the environment and the key of each stack's config", ()
 });
 
 describe.each(STACKS)("the %s stack", (stack) => {
-  it("passes every policy but the known gap", () => {
-    expect(results[stack].violations.filter((v) => v.policy !== GAP)).toEqual([]);
+  it("passes the whole pack", () => {
+    expect(results[stack].violations).toEqual([]);
     expect(results[stack].notApplicable).toEqual([]);
   });
 
-  it("known gap: every Grant, and only Grants, lacks deleteBeforeReplace", () => {
-    const flagged = results[stack].violations.filter((v) => v.policy === GAP).map((v) => v.resource);
-    const grants = captures[stack].resources.filter((r) => r.type === "postgresql:index/grant:Grant").map((r) => `${r.type} ${r.name}`);
-    expect(flagged.sort()).toEqual(grants.sort());
-    expect(flagged.length).toBe(stack === "dev" ? 63 : 71);
-  });
-
-  // Flips to a failure ("passed, but was expected to fail") once the program's Grants are
-  // deleteBeforeReplace: then drop `.failing` and the two known-gap tests.
-  it.failing("passes the whole pack", () => {
-    expect(results[stack].violations).toEqual([]);
+  it("declares every Grant and DefaultPrivileges delete-before-replace (the pack's rule has something to check)", () => {
+    const privileges = captures[stack].resources.filter((r) => r.type === "postgresql:index/grant:Grant" || r.type === "postgresql:index/defaultPrivileges:DefaultPrivileges");
+    expect(privileges.length).toBe(stack === "dev" ? 63 + 41 : 71 + 45);
+    expect(privileges.filter((r) => !r.options.deleteBeforeReplace)).toEqual([]);
   });
 });
 
