@@ -62,24 +62,40 @@ export async function previewStack(options: PreviewOptions): Promise<{ preview: 
   return { preview: previewChange(before, after), before, after, configFindings };
 }
 
-const SYMBOL: Record<Step["kind"], string> = { create: "+", update: "~", replace: "+-", delete: "-" };
+const SYMBOL: Record<Step["kind"], string> = { create: "+ ", update: "~ ", replace: "+-", delete: "- " };
+
+/** A changed path without list indices and cut to its first three segments: what a reader needs to see. */
+const shortPath = (path: string) => path.replace(/\[[0-9]+\]/g, "[]").split(".").slice(0, 3).join(".");
+
+/** Steps of one kind and type with the same flags, as one line: `10 x Type (a, b, ...) [what changed]`. */
+export function groupSteps(steps: readonly Step[]): { kind: Step["kind"]; line: string }[] {
+  const groups = new Map<string, Step[]>();
+  for (const s of steps) {
+    const key = [s.kind, s.type, s.forceNew.map(shortPath).join(","), s.deleteFirst, s.retained, s.aliased].join("|");
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  return [...groups.values()].map((g) => {
+    const s = g[0];
+    const names = g.map((x) => x.name).sort();
+    const shown = names.length > 4 ? `${names.slice(0, 3).join(", ")}, ... +${names.length - 3}` : names.join(", ");
+    const changed = [...new Set(g.flatMap((x) => x.changed.map(shortPath)))];
+    const notes = [
+      s.kind === "replace" ? `force-new: ${[...new Set(s.forceNew.map(shortPath))].join(", ")}` : "",
+      s.kind === "update" && changed.length ? `changes: ${changed.slice(0, 4).join(", ")}${changed.length > 4 ? ", ..." : ""}` : "",
+      s.deleteFirst ? "deleted first (fixed name or deleteBeforeReplace)" : "",
+      s.retained ? (s.kind === "delete" ? "retained: only forgotten, the object stays" : "the old one is retained") : "",
+      s.aliased ? "renamed, matched through its alias" : "",
+    ].filter(Boolean);
+    return { kind: s.kind, line: `${g.length} x ${s.type} (${shown})${notes.length ? ` [${notes.join("; ")}]` : ""}` };
+  });
+}
 
 /** The preview as `pulumi preview` would print it, shortened: one line a changed resource. */
 export function renderPreview(stack: string, p: ChangePreview, configFindings: ReturnType<typeof checkStackConfig> = []): string {
   const out: string[] = [];
   const c = p.counts;
   out.push(`Change preview of stack "${stack}": ${c.create} to create, ${c.update} to update, ${c.replace} to replace, ${c.delete} to delete, ${c.same} unchanged`);
-  for (const s of p.steps) {
-    const what = `${s.type} ${s.name}`;
-    if (s.kind === "create") out.push(`  ${SYMBOL.create} create   ${what}`);
-    else if (s.kind === "delete") out.push(`  ${SYMBOL.delete} delete   ${what}${s.retained ? " [retain: only forgotten, the object stays]" : ""}`);
-    else if (s.kind === "update") out.push(`  ${SYMBOL.update} update   ${what}${s.aliased ? " (renamed, via alias)" : ""}${s.changed.length ? ` [${s.changed.slice(0, 6).join(", ")}${s.changed.length > 6 ? ", ..." : ""}]` : ""}`);
-    else {
-      out.push(
-        `  ${SYMBOL.replace} replace  ${what} [force-new: ${s.forceNew.slice(0, 4).join(", ")}${s.forceNew.length > 4 ? ", ..." : ""}]${s.deleteFirst ? " (delete first: fixed name or deleteBeforeReplace)" : ""}${s.retained ? " [the old one is retained]" : ""}`,
-      );
-    }
-  }
+  for (const g of groupSteps(p.steps)) out.push(`  ${SYMBOL[g.kind]} ${g.kind.padEnd(7)} ${g.line}`);
   if (p.rolls.length) {
     out.push("", "Pods that start (roll) and why:");
     for (const r of p.rolls) out.push(`  ${r.type} ${r.name}: ${r.reasons.join("; ")}`);

@@ -78,6 +78,20 @@ export function operations(stack: Stack): void {
       expect(rolled(p)).toHaveLength(eso ? 10 : 0);
     }, 60_000);
 
+    it("rotate the migrator and ship a new tag in one up: each new Job reads the new migrator Secret, never the old value", async () => {
+      const p = previewChange(base, await after({ ...rotation({ migrator: "2027-02" }), images: { ...(raw.images as object), tag: "v9.9.9" } }));
+      expect(errors(p)).toEqual([]);
+      const jobs = p.rolls.filter((r) => r.type === "Job");
+      expect(jobs).toHaveLength(10);
+      for (const j of jobs) {
+        const key = j.name.split("-migrate-")[0];
+        // external-secrets: a new ExternalSecret (awaited until ESO wrote it) that the new Job names;
+        // kubernetes: the provider updates the Secret in place before the Job starts.
+        if (eso) expect(j.reasons.join("; ")).toMatch(new RegExp(`reads Secret ${key}-database-migrator-[0-9a-f]{8} instead of ${key}-database-migrator-[0-9a-f]{8}: new DATABASE_PASSWORD`));
+        else expect(j.reasons.join("; ")).toContain(`Secret ${key}-database-migrator changes DATABASE_PASSWORD`);
+      }
+    }, 60_000);
+
     it("rotate JWT_SECRET: its version is replaced (never refused) and only the token issuers' pods roll", async () => {
       const p = previewChange(base, await after({ secrets: { ...(raw.secrets as object), jwtRotation: "2027-02" } }));
       expect(errors(p)).toEqual([]);
