@@ -8,6 +8,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { PlatformConfig } from "./config/config";
+import { providerConnections } from "./database/connectionBudget";
 
 export interface Providers {
   readonly postgresql: postgresql.Provider;
@@ -33,8 +34,8 @@ export function createProviders(config: PlatformConfig): Providers {
     // owned objects to this name, which must be the real role.
     databaseUsername: "postgres",
     sslmode: config.sslMode,
-    // Supavisor's session mode caps clients per role; Pulumi's parallelism must not exhaust it.
-    maxConnections: config.db.providerMaxConnections,
+    // Supavisor's session mode admits pool-size clients per role; Pulumi's parallelism must not exceed it.
+    maxConnections: providerConnections(config),
     connectTimeout: 15,
   });
   const awsProvider = new aws.Provider("aws", {
