@@ -74,7 +74,7 @@ export interface RoleLimit {
   readonly kind: "runtime" | "migrator";
   /** CONNECTION LIMIT to declare. */
   readonly connectionLimit: number;
-  /** Set by config below what the pool could open. */
+  /** A cap config asks for (a runtime login's below pool size + 1, every migrator's), not derived from the pool. */
   readonly hardCap: boolean;
 }
 
@@ -190,7 +190,8 @@ function rolesOf(input: BudgetInput): RoleLimit[] {
             connectionLimit: svc.hardCap ?? P + 1 + input.headroom,
             hardCap: svc.hardCap !== undefined && svc.hardCap < P + 1,
           }
-        : { role: login.role, service: svc.key, kind: "migrator" as const, connectionLimit: input.migratorLimit, hardCap: input.migratorLimit < P + 1 },
+        : // database.migratorConnectionLimit: a deliberate cap (a migration needs one or two connections).
+          { role: login.role, service: svc.key, kind: "migrator" as const, connectionLimit: input.migratorLimit, hardCap: true },
     ),
   );
 }
