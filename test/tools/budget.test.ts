@@ -1,5 +1,9 @@
 /** The budget table the offline plan prints, read from the captured graph. */
+import { mkdtempSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
 import { budgetTable, recordedBudget } from "../../tools/budget";
+import { plan } from "../../tools/plan";
 import { captureStack } from "../../tools/run";
 import { handmade, handmadeCapture } from "../handmadeGraph";
 
@@ -23,4 +27,12 @@ it("prints pools, ceiling and clients per kind, the totals, the limits and the h
 
 it("says so when a capture holds no budget", () => {
   expect(() => recordedBudget(handmadeCapture([handmade("a")]))).toThrow("the capture holds no connection budget");
+});
+
+it("the offline plan prints it (prod)", async () => {
+  let report = "";
+  const code = await plan({ stack: "prod", out: mkdtempSync(join(tmpdir(), "plan-")), verify: false, write: (t) => (report += t) });
+  expect(code).toBe(0);
+  expect(report).toContain("Connection budget: compute xl, max_connections 240 (3 superuser-reserved, 48 for Supabase's services), pool size 5");
+  expect(report).toContain("  total                                   32     160     604\n  limit                                   50     189    1000\n");
 });
