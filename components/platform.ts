@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "./config/config";
-import { connectionLimits } from "./database/connectionBudget";
+import { ConnectionBudget, serviceLimits } from "./database/connectionBudget";
 import { DatabaseBaseline } from "./database/databaseBaseline";
 import { ServiceSettings, portOf } from "./config/configSchema";
 import { serviceByKey } from "./config/catalogue";
@@ -40,6 +40,11 @@ export function readersFirst(services: readonly ServiceSettings[]): ServiceSetti
 export interface PlatformArgs {
   /** The validated stack configuration (config.ts). */
   readonly config: PlatformConfig;
+  /**
+   * The stack's connection budget (`database/connectionBudget.ts`): the logins' CONNECTION LIMITs
+   * come from it. The program refuses a stack over budget before building the platform.
+   */
+  readonly connectionBudget: ConnectionBudget;
 }
 
 /** What the platform declares for one service. */
@@ -118,11 +123,7 @@ export class Platform extends pulumi.ComponentResource {
             service: svc,
             database: config.database,
             passwords: credentials.get(key)!.passwords,
-            connectionLimits: connectionLimits(svc, {
-              headroom: config.db.connectionHeadroom,
-              migratorLimit: config.db.migratorConnectionLimit,
-              temporalReplicas: config.temporal.services.includes(key) ? config.temporal.replicas : 0,
-            }),
+            connectionLimits: serviceLimits(args.connectionBudget, key),
             statementTimeoutMs: config.db.statementTimeoutMs,
             migratorStatementTimeoutMs: config.db.migratorStatementTimeoutMs,
             idleInTransactionSessionTimeoutMs: config.db.idleInTransactionSessionTimeoutMs,
@@ -325,6 +326,8 @@ export class Platform extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.registerOutputs({});
+    // Recorded with the component, so the offline plan reads the budget from the captured graph.
+    const budget = args.connectionBudget;
+    this.registerOutputs({ connectionBudget: { limits: budget.limits, rows: budget.rows, totals: budget.totals } });
   }
 }

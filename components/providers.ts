@@ -8,6 +8,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { PlatformConfig } from "./config/config";
+import { providerConnections } from "./database/connectionBudget";
 
 export interface Providers {
   readonly postgresql: postgresql.Provider;
@@ -36,8 +37,8 @@ export function createProviders(config: PlatformConfig): Providers {
     sslmode: config.sslMode,
     // verify-ca / verify-full check the server against the project's CA (config refuses them without it).
     ...(config.sslRootCertificate ? { sslrootcert: config.sslRootCertificate.path } : {}),
-    // Supavisor's session mode caps clients per role; Pulumi's parallelism must not exhaust it.
-    maxConnections: config.db.providerMaxConnections,
+    // Supavisor's session mode admits pool-size clients per role; Pulumi's parallelism must not exceed it.
+    maxConnections: providerConnections(config),
     connectTimeout: 15,
   });
   const awsProvider = new aws.Provider("aws", {

@@ -16,6 +16,7 @@ import { mkdirSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
 import { Command, Option } from "commander";
 import { ConfigError } from "../components/config/configSchema";
+import { budgetTable } from "./budget";
 import { Capture, reveal } from "./capture";
 import { graphStats, mermaid, perComponent, perType } from "./graph";
 import { captureStack } from "./run";
@@ -106,6 +107,7 @@ export async function plan(options: PlanOptions): Promise<number> {
     `Dependency graph: depth ${stats.depth} (longest chain), width ${stats.width} (widest level); resources per level: ${stats.perLevel.join(" ")}`,
     `Longest chain: ${stats.criticalPath.map((u) => u.split("::").pop()).join(" -> ")}`,
   );
+  out.push("", budgetTable(c));
   const secrets = secretsSummary(c);
   if (secrets.length) out.push("", "AWS Secrets Manager secrets (values hidden):", table(secrets, ["name", "arn"]));
   out.push(

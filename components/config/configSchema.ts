@@ -5,6 +5,14 @@
  */
 import { z } from "zod";
 import { SERVICES, SERVICE_KEYS, ServiceDefinition, serviceByKey } from "./catalogue";
+import {
+  COMPUTE_LIMITS,
+  COMPUTE_SIZES,
+  ComputeSize,
+  DEFAULT_RESERVED_SUPERUSER,
+  DEFAULT_SUPABASE_SERVICES_SHARE,
+  SUPAVISOR_MAX_POOLS,
+} from "./supabaseCompute";
 
 /** The Pulumi project name; config keys are `volteryde-infra:<key>`. */
 export const PROJECT = "volteryde-infra";
@@ -140,6 +148,11 @@ const serviceOverrideSchema = z
     ingress: z.object(ingressFields).partial().strict().optional(),
     egress: z.array(egressRuleSchema).optional(),
     autoscaling: autoscalingSchema.optional(),
+    /**
+     * A deliberate hard cap: CONNECTION LIMIT of each runtime login, below what Supavisor may
+     * open for it. The service's clients must then stay under it (README "Connection budget").
+     */
+    connectionLimit: positiveInt.max(10000).optional(),
   })
   .strict();
 
@@ -169,6 +182,29 @@ export const settingsSchema = z
          * DATABASE_SSL_ROOT_CERT. Supabase's dashboard offers it for download (Database settings, SSL).
          */
         sslRootCert: z.string().min(1).optional(),
+        /** Compute size of the project: sets the defaults of the three limits below. */
+        compute: z.enum(COMPUTE_SIZES).default("micro"),
+        /** Postgres max_connections (`SHOW max_connections`); default: the compute's. */
+        maxConnections: positiveInt.max(100_000).optional(),
+        pooler: z
+          .object({
+            /** The dashboard's "Pool size" (Management API `default_pool_size`); default: the compute's. */
+            poolSize: positiveInt.max(10_000).optional(),
+            /** The pooler's client limit ("Max client connections"); default: the compute's. */
+            maxClients: positiveInt.max(1_000_000).optional(),
+          })
+          .strict()
+          .prefault({}),
+        /** Connections our roles can never use. */
+        reserved: z
+          .object({
+            /** superuser_reserved_connections + reserved_connections. */
+            superuser: z.number().int().min(0).max(1000).default(DEFAULT_RESERVED_SUPERUSER),
+            /** Auth, PostgREST, Realtime, health checks; default 20 % of maxConnections (rounded up). */
+            supabaseServices: z.number().int().min(0).max(100_000).optional(),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict(),
     /** Admin login the PostgreSQL provider uses; defaults to postgres.<ref> (session pooler) or postgres (direct). */
@@ -360,8 +396,45 @@ export interface ServiceSettings {
   readonly readsFrom: readonly string[];
   readonly rotation: Rotation;
   readonly migrationCommand: readonly string[];
+  /** A deliberate hard cap on each runtime login's CONNECTION LIMIT. @default none (derived from the pool size) */
+  readonly connectionLimit?: number;
   /** `<registry>/<key>:<tag>` */
   readonly image: string;
+}
+
+/** The Supabase project's connection limits: the compute's defaults with config's overrides. */
+export interface SupabaseLimits {
+  readonly compute: ComputeSize;
+  /** Postgres max_connections. */
+  readonly maxConnections: number;
+  /** Supavisor's pool size: server connections per (role, database, mode) pool. */
+  readonly poolSize: number;
+  /** Supavisor's client limit. */
+  readonly poolerMaxClients: number;
+  /** Pools Supavisor opens per project before refusing. */
+  readonly maxPools: number;
+  /** Slots only superusers may use. */
+  readonly reservedSuperuser: number;
+  /** Slots Supabase's own services hold (Auth, PostgREST, Realtime, health checks). */
+  readonly reservedSupabaseServices: number;
+}
+
+/** The limits of `compute` with the given overrides (absent ones take the compute's default). */
+export function supabaseLimits(
+  compute: ComputeSize,
+  overrides: { maxConnections?: number; poolSize?: number; poolerMaxClients?: number; reservedSuperuser?: number; reservedSupabaseServices?: number } = {},
+): SupabaseLimits {
+  const d = COMPUTE_LIMITS[compute];
+  const maxConnections = overrides.maxConnections ?? d.maxConnections;
+  return {
+    compute,
+    maxConnections,
+    poolSize: overrides.poolSize ?? d.poolSize,
+    poolerMaxClients: overrides.poolerMaxClients ?? d.poolerMaxClients,
+    maxPools: SUPAVISOR_MAX_POOLS,
+    reservedSuperuser: overrides.reservedSuperuser ?? DEFAULT_RESERVED_SUPERUSER,
+    reservedSupabaseServices: overrides.reservedSupabaseServices ?? Math.ceil(maxConnections * DEFAULT_SUPABASE_SERVICES_SHARE),
+  };
 }
 
 export interface Endpoint {
@@ -389,6 +462,8 @@ export interface Settings {
    * provider's `databaseUsername`, to which it reassigns what a deleted role owned.
    */
   readonly adminRole: string;
+  /** Connection limits of the Supabase project (README "Connection budget"). */
+  readonly supabaseLimits: SupabaseLimits;
   readonly awsRegion: string;
   readonly kubernetes: ParsedSettings["kubernetes"];
   readonly images: ParsedSettings["images"];
@@ -562,6 +637,7 @@ export function parseSettings(stack: string, raw: Record<string, unknown>): Sett
       readsFrom: [...new Set(readsFrom)].sort(),
       rotation: mergeDefined(s.rotation, o.rotation),
       migrationCommand: o.migrationCommand ?? s.defaults.migrationCommand,
+      ...(o.connectionLimit !== undefined ? { connectionLimit: o.connectionLimit } : {}),
       image: `${s.images.registry}/${svc.key}:${s.images.tag}`,
     };
   });
@@ -590,10 +666,23 @@ export function parseSettings(stack: string, raw: Record<string, unknown>): Sett
       "with secretsDelivery external-secrets set exactly one of clusterSecretStore (an existing store) or oidcProviderArn (a SecretStore with IRSA)",
     );
   }
+  const sb = s.supabase;
+  const limits = supabaseLimits(sb.compute, {
+    maxConnections: sb.maxConnections,
+    poolSize: sb.pooler.poolSize,
+    poolerMaxClients: sb.pooler.maxClients,
+    reservedSuperuser: sb.reserved.superuser,
+    reservedSupabaseServices: sb.reserved.supabaseServices,
+  });
+  check(
+    limits.reservedSuperuser + limits.reservedSupabaseServices < limits.maxConnections,
+    sb.reserved.supabaseServices !== undefined ? "supabase.reserved.supabaseServices" : "supabase.reserved.superuser",
+    sb.reserved,
+    `the reserves (${limits.reservedSuperuser} superuser + ${limits.reservedSupabaseServices} Supabase services) must leave connections below max_connections (${limits.maxConnections}, compute ${limits.compute})`,
+  );
   // Defaults are checked once per service: report each problem once.
   if (problems.length) throw new ConfigError([...new Set(problems)]);
 
-  const sb = s.supabase;
   const poolerHost = sb.poolerHost ?? `aws-0-${sb.region}.pooler.supabase.com`;
   const directHost = sb.directHost ?? `db.${sb.projectRef}.supabase.co`;
   const adminEndpoint: Endpoint =
@@ -636,6 +725,7 @@ export function parseSettings(stack: string, raw: Record<string, unknown>): Sett
     adminEndpoint,
     adminUsername,
     adminRole,
+    supabaseLimits: limits,
     awsRegion: s.awsRegion,
     kubernetes: s.kubernetes,
     images: s.images,

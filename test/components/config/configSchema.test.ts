@@ -151,3 +151,57 @@ describe("workload settings: probes, network, spread, autoscaling", () => {
     expect(portOf(address)).toBe(port);
   });
 });
+
+describe("supabase's connection limits", () => {
+  const limitsOf = (supabase: Record<string, unknown>) => parse({ supabase: { ...MINIMAL.supabase, ...supabase } }).supabaseLimits;
+
+  it.each([
+    ["nano", 60, 200, 15],
+    ["micro", 60, 200, 15],
+    ["small", 90, 400, 15],
+    ["medium", 120, 600, 15],
+    ["large", 160, 800, 20],
+    ["xl", 240, 1000, 20],
+    ["2xl", 380, 1500, 25],
+    ["4xl", 480, 3000, 32],
+    ["8xl", 490, 6000, 64],
+    ["12xl", 500, 9000, 96],
+    ["16xl", 500, 12000, 128],
+  ])("%s: max_connections %d, %d pooler clients, pool size %d", (compute, maxConnections, poolerMaxClients, poolSize) => {
+    expect(limitsOf({ compute })).toMatchObject({ compute, maxConnections, poolerMaxClients, poolSize, maxPools: 50 });
+  });
+
+  it("defaults to micro, 3 superuser-reserved slots and 20 % (rounded up) for Supabase's services", () => {
+    expect(limitsOf({})).toEqual({ compute: "micro", maxConnections: 60, poolSize: 15, poolerMaxClients: 200, maxPools: 50, reservedSuperuser: 3, reservedSupabaseServices: 12 });
+    expect(limitsOf({ compute: "micro", maxConnections: 61 }).reservedSupabaseServices).toBe(13);
+  });
+
+  it("takes each override over the compute's default", () => {
+    expect(limitsOf({ compute: "large", maxConnections: 200, pooler: { poolSize: 4, maxClients: 900 }, reserved: { superuser: 5, supabaseServices: 30 } })).toEqual({
+      compute: "large",
+      maxConnections: 200,
+      poolSize: 4,
+      poolerMaxClients: 900,
+      maxPools: 50,
+      reservedSuperuser: 5,
+      reservedSupabaseServices: 30,
+    });
+  });
+
+  it.each([
+    [{ compute: "huge" }, 'volteryde-infra:supabase.compute: got "huge"; must be one of "nano", "micro", "small"'],
+    [{ pooler: { poolSize: 0 } }, "volteryde-infra:supabase.pooler.poolSize: got 0"],
+    [{ pooler: { size: 3 } }, 'volteryde-infra:supabase.pooler: got {"size":3}; unknown key(s) "size"'],
+    [{ reserved: { supabaseServices: 57 } }, "volteryde-infra:supabase.reserved.supabaseServices: got {\"superuser\":3,\"supabaseServices\":57}; the reserves (3 superuser + 57 Supabase services) must leave connections below max_connections (60, compute micro)"],
+  ])("refuses %j", (supabase, message) => {
+    expect(() => limitsOf(supabase)).toThrow(ConfigError);
+    expect(() => limitsOf(supabase)).toThrow(message);
+  });
+
+  it("keeps a service's hard cap, and only where it is set", () => {
+    const s = parse({ services: { booking: { connectionLimit: 12 } } });
+    expect(s.services.find((x) => x.service.key === "booking")!.connectionLimit).toBe(12);
+    expect(s.services.find((x) => x.service.key === "auth")).not.toHaveProperty("connectionLimit");
+    expect(() => parse({ services: { booking: { connectionLimit: 0 } } })).toThrow("volteryde-infra:services.booking.connectionLimit: got 0");
+  });
+});

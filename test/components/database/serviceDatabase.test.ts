@@ -57,14 +57,14 @@ describe.each(["dev", "prod"])("%s: per service", (stack) => {
 });
 
 describe("connection limits and timeouts come from config", () => {
-  it("runtime users: (replicas + surge + Temporal workers using the service) x pool max + headroom", () => {
+  it("runtime users: Supavisor's pool ceiling (pool size + 1) + headroom; migrators: their own cap", () => {
     const limit = (c: Capture, role: string) => plain(roleByName(c, role)).connectionLimit;
-    // dev: 1 replica, pool max 10, headroom 5; booking's credentials are also used by 1 Temporal worker.
-    expect(limit(captures.dev, "svc_auth_app_blue")).toBe((1 + 1) * 10 + 5);
-    expect(limit(captures.dev, "svc_booking_app_green")).toBe((1 + 1 + 1) * 10 + 5);
-    // prod: payment 4 replicas, pool max 15, 3 Temporal workers.
-    expect(limit(captures.prod, "svc_payment_app_blue")).toBe((4 + 1 + 3) * 15 + 5);
-    expect(limit(captures.prod, "svc_telematics_app_blue")).toBe((6 + 1) * 5 + 5);
+    // dev: pool size 1, headroom 5, whatever the replicas or the Temporal workers.
+    expect(limit(captures.dev, "svc_auth_app_blue")).toBe(7);
+    expect(limit(captures.dev, "svc_booking_app_green")).toBe(7);
+    // prod: pool size 5.
+    expect(limit(captures.prod, "svc_payment_app_blue")).toBe(11);
+    expect(limit(captures.prod, "svc_telematics_app_blue")).toBe(11);
     expect(limit(captures.prod, "svc_auth_migrator")).toBe(3);
   });
 

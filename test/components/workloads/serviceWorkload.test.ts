@@ -12,6 +12,7 @@ import { TEMPORAL_KEY_VERSION_ANNOTATION } from "../../../components/workloads/t
 import { Capture, CapturedResource, SecretValue, reveal, secretStrings } from "../../../tools/capture";
 import { graphStats, serviceOf, waitsOn } from "../../../tools/graph";
 import { captureStack } from "../../../tools/run";
+import { recordedBudget } from "../../../tools/budget";
 import { deliveredBaseName, settingsOf } from "../../fixtures";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -519,8 +520,10 @@ describe("services.<svc>.autoscaling", () => {
     expect(c.resources.filter((r) => r.type === PDB).map((r) => r.name)).toEqual(["booking-pdb"]);
   });
 
-  it("budgets the HPA's maximum in the runtime users' connection limit: (5 + surge 1 + 1 worker) x 10 + 5", () => {
+  it("counts the HPA's maximum in the pooler's clients, not in the logins' limit (Supavisor bounds those)", () => {
+    // dev: 251 pooler clients; booking's own grow from (1 + 1 surge) x 10 to (5 + 1 surge) x 10.
+    expect(recordedBudget(c).totals.clients).toBe(251 + 40);
     const limit = c.resources.find((r) => r.type === "postgresql:index/role:Role" && spec(r).name === "svc_booking_app_blue")!;
-    expect(spec(limit).connectionLimit).toBe(75);
+    expect(spec(limit).connectionLimit).toBe(7);
   });
 });
