@@ -17,9 +17,10 @@ const PG = "pulumi:providers:postgresql";
 const K8S = "pulumi:providers:kubernetes";
 
 it.each([
-  ["dev", "qwhdkrtmvzpalsuxnbeo", "volteryde-dev"],
-  ["prod", "vxkqpmrlatnhzbwcoyde", "volteryde-prod"],
-])("%s: the PostgreSQL provider logs in as postgres.<ref> on the session pooler and reassigns to the role postgres", async (stack, ref, context) => {
+  // maxConnections: database.providerMaxConnections (4), at most the pooler's pool size (dev 1, prod 5).
+  ["dev", "qwhdkrtmvzpalsuxnbeo", "volteryde-dev", "1"],
+  ["prod", "vxkqpmrlatnhzbwcoyde", "volteryde-prod", "4"],
+])("%s: the PostgreSQL provider logs in as postgres.<ref> on the session pooler and reassigns to the role postgres", async (stack, ref, context, maxConnections) => {
   const c = await captureWith(stack);
   const pg = providerInputs(c, PG);
   expect({ ...pg, password: undefined }).toEqual({
@@ -30,7 +31,7 @@ it.each([
     databaseUsername: "postgres",
     superuser: "false",
     sslmode: "require",
-    maxConnections: "4",
+    maxConnections,
     connectTimeout: "15",
     password: undefined,
   });
@@ -47,7 +48,7 @@ it.each([
 it("derives databaseUsername from a custom admin login, and takes the plain role on the direct host", async () => {
   const custom = await captureWith("dev", { adminUsername: "platform_admin.qwhdkrtmvzpalsuxnbeo" });
   expect(providerInputs(custom, PG).databaseUsername).toBe("platform_admin");
-  const direct = await captureWith("dev", { adminUsername: "platform_admin", supabase: supabaseWith("dev", { adminEndpoint: "direct" }) });
+  const direct = await captureWith("dev", { adminUsername: "platform_admin", supabase: supabaseWith("dev", { adminEndpoint: "direct", compute: "medium" }) });
   expect([providerInputs(direct, PG).username, providerInputs(direct, PG).databaseUsername]).toEqual(["platform_admin", "platform_admin"]);
 }, 60_000);
 

@@ -11,7 +11,7 @@ import { join } from "path";
 import YAML from "yaml";
 
 const ROOT = join(__dirname, "..", "..");
-const WORKFLOWS = ["pull-request.yml", "main.yml"].map((f) => `.github/workflows/${f}`);
+const WORKFLOWS = ["pull-request.yml", "main.yml", "audit.yml"].map((f) => `.github/workflows/${f}`);
 const ACTIONS = ["setup", "cloud-access"].map((a) => `.github/actions/${a}/action.yml`);
 
 /** The releases the workflows run: commit of the tag (read from each repository's tags). */
@@ -68,7 +68,7 @@ describe("pinning", () => {
   const files = [...WORKFLOWS, ...ACTIONS];
 
   it("lists every workflow and action file this test reads", () => {
-    expect(readdirSync(join(ROOT, ".github/workflows")).sort()).toEqual(["main.yml", "pull-request.yml"]);
+    expect(readdirSync(join(ROOT, ".github/workflows")).sort()).toEqual(["audit.yml", "main.yml", "pull-request.yml"]);
     expect(readdirSync(join(ROOT, ".github/actions")).sort()).toEqual(["cloud-access", "setup"]);
   });
 
@@ -173,9 +173,13 @@ describe("credentials", () => {
     }
   });
 
-  it("name only the Pulumi token and GitHub's own token among secrets", () => {
-    const text = [...WORKFLOWS, ...ACTIONS].map((f) => readFileSync(join(ROOT, f), "utf8")).join("\n");
-    expect([...new Set([...text.matchAll(/secrets\.([A-Z_]+)/g)].map((m) => m[1]))].sort()).toEqual(["GITHUB_TOKEN", "PULUMI_ACCESS_TOKEN"]);
+  it("name only the Pulumi token and GitHub's own token among secrets; the daily audit only its prod database's", () => {
+    const secretsOf = (files: string[]) => {
+      const text = files.map((f) => readFileSync(join(ROOT, f), "utf8")).join("\n");
+      return [...new Set([...text.matchAll(/secrets\.([A-Z_]+)/g)].map((m) => m[1]))].sort();
+    };
+    expect(secretsOf([...WORKFLOWS.filter((w) => !w.endsWith("audit.yml")), ...ACTIONS])).toEqual(["GITHUB_TOKEN", "PULUMI_ACCESS_TOKEN"]);
+    expect(secretsOf([".github/workflows/audit.yml"])).toEqual(["PROD_AUDIT_DATABASE_PASSWORD", "PROD_AUDIT_DATABASE_URL", "PROD_DATABASE_CA_CERT"]);
   });
 
   it("references only jobs that exist in needs", () => {
