@@ -12,6 +12,8 @@ import YAML from "yaml";
 
 const ROOT = join(__dirname, "..", "..");
 const WORKFLOWS = ["pull-request.yml", "main.yml"].map((f) => `.github/workflows/${f}`);
+/** The daily drift audit: its own secrets (test/workflows/audit.test.ts), the same pinning and setup. */
+const AUDIT = ".github/workflows/audit.yml";
 const ACTIONS = ["setup", "cloud-access"].map((a) => `.github/actions/${a}/action.yml`);
 
 /** The releases the workflows run: commit of the tag (read from each repository's tags). */
@@ -45,7 +47,8 @@ function usesLines(file: string): { ref: string; comment: string }[] {
 
 describe("GitHub's workflow parser", () => {
   it("finds no error in the workflows and the local actions", () => {
-    expect(parse([...WORKFLOWS, ...ACTIONS])).toEqual([...WORKFLOWS, ...ACTIONS].map((file) => ({ file, errors: [] })));
+    const files = [...WORKFLOWS, AUDIT, ...ACTIONS];
+    expect(parse(files)).toEqual(files.map((file) => ({ file, errors: [] })));
   });
 
   it("does find errors: an unknown trigger, a step with uses and run, a broken expression, an action without runs", () => {
@@ -65,10 +68,10 @@ describe("GitHub's workflow parser", () => {
 });
 
 describe("pinning", () => {
-  const files = [...WORKFLOWS, ...ACTIONS];
+  const files = [...WORKFLOWS, AUDIT, ...ACTIONS];
 
   it("lists every workflow and action file this test reads", () => {
-    expect(readdirSync(join(ROOT, ".github/workflows")).sort()).toEqual(["main.yml", "pull-request.yml"]);
+    expect(readdirSync(join(ROOT, ".github/workflows")).sort()).toEqual(["audit.yml", "main.yml", "pull-request.yml"]);
     expect(readdirSync(join(ROOT, ".github/actions")).sort()).toEqual(["cloud-access", "setup"]);
   });
 
@@ -150,6 +153,24 @@ describe("the main workflow", () => {
       expect(pulumi.with).toMatchObject({ command: "up", "stack-name": `\${{ vars.PULUMI_ORG }}/${stack}`, policyPacks: "policy" });
       expect(pulumi.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" });
       expect(steps(job).find((s) => s.uses === "./.github/actions/cloud-access")!.with.stack).toBe(stack);
+    }
+  });
+});
+
+describe("Node.js", () => {
+  it("the setup action installs Node.js 24, the LTS that tools/nodeVersion.cjs requires when CI is set", () => {
+    const [setupNode] = uses(load(".github/actions/setup/action.yml").runs, "actions/setup-node");
+    expect(setupNode.with["node-version"]).toBe("24");
+  });
+
+  it("every job that installs the project does so through the setup action", () => {
+    for (const doc of [pr, main, load(AUDIT)]) {
+      for (const job of Object.values(doc.jobs) as Doc[]) {
+        if (steps(job).some((s) => typeof s.run === "string" && s.run.includes("npm ")) || uses(job, "pulumi/actions").length) {
+          expect(steps(job).map((s) => s.uses)).toContain("./.github/actions/setup");
+        }
+        expect(uses(job, "actions/setup-node")).toEqual([]);
+      }
     }
   });
 });
