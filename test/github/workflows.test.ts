@@ -11,7 +11,9 @@ import { join } from "path";
 import YAML from "yaml";
 
 const ROOT = join(__dirname, "..", "..");
-const WORKFLOWS = ["pull-request.yml", "main.yml", "audit.yml"].map((f) => `.github/workflows/${f}`);
+const WORKFLOWS = ["pull-request.yml", "main.yml"].map((f) => `.github/workflows/${f}`);
+/** The daily drift audit: its own secrets (test/workflows/audit.test.ts), the same pinning and setup. */
+const AUDIT = ".github/workflows/audit.yml";
 const ACTIONS = ["setup", "cloud-access"].map((a) => `.github/actions/${a}/action.yml`);
 
 /** The releases the workflows run: commit of the tag (read from each repository's tags). */
@@ -45,7 +47,8 @@ function usesLines(file: string): { ref: string; comment: string }[] {
 
 describe("GitHub's workflow parser", () => {
   it("finds no error in the workflows and the local actions", () => {
-    expect(parse([...WORKFLOWS, ...ACTIONS])).toEqual([...WORKFLOWS, ...ACTIONS].map((file) => ({ file, errors: [] })));
+    const files = [...WORKFLOWS, AUDIT, ...ACTIONS];
+    expect(parse(files)).toEqual(files.map((file) => ({ file, errors: [] })));
   });
 
   it("does find errors: an unknown trigger, a step with uses and run, a broken expression, an action without runs", () => {
@@ -65,7 +68,7 @@ describe("GitHub's workflow parser", () => {
 });
 
 describe("pinning", () => {
-  const files = [...WORKFLOWS, ...ACTIONS];
+  const files = [...WORKFLOWS, AUDIT, ...ACTIONS];
 
   it("lists every workflow and action file this test reads", () => {
     expect(readdirSync(join(ROOT, ".github/workflows")).sort()).toEqual(["audit.yml", "main.yml", "pull-request.yml"]);
@@ -154,6 +157,24 @@ describe("the main workflow", () => {
   });
 });
 
+describe("Node.js", () => {
+  it("the setup action installs Node.js 24, the LTS that tools/nodeVersion.cjs requires when CI is set", () => {
+    const [setupNode] = uses(load(".github/actions/setup/action.yml").runs, "actions/setup-node");
+    expect(setupNode.with["node-version"]).toBe("24");
+  });
+
+  it("every job that installs the project does so through the setup action", () => {
+    for (const doc of [pr, main, load(AUDIT)]) {
+      for (const job of Object.values(doc.jobs) as Doc[]) {
+        if (steps(job).some((s) => typeof s.run === "string" && s.run.includes("npm ")) || uses(job, "pulumi/actions").length) {
+          expect(steps(job).map((s) => s.uses)).toContain("./.github/actions/setup");
+        }
+        expect(uses(job, "actions/setup-node")).toEqual([]);
+      }
+    }
+  });
+});
+
 describe("credentials", () => {
   const jobs = [...Object.values(pr.jobs), ...Object.values(main.jobs)] as Doc[];
 
@@ -178,8 +199,8 @@ describe("credentials", () => {
       const text = files.map((f) => readFileSync(join(ROOT, f), "utf8")).join("\n");
       return [...new Set([...text.matchAll(/secrets\.([A-Z_]+)/g)].map((m) => m[1]))].sort();
     };
-    expect(secretsOf([...WORKFLOWS.filter((w) => !w.endsWith("audit.yml")), ...ACTIONS])).toEqual(["GITHUB_TOKEN", "PULUMI_ACCESS_TOKEN"]);
-    expect(secretsOf([".github/workflows/audit.yml"])).toEqual(["PROD_AUDIT_DATABASE_PASSWORD", "PROD_AUDIT_DATABASE_URL", "PROD_DATABASE_CA_CERT"]);
+    expect(secretsOf([...WORKFLOWS, ...ACTIONS])).toEqual(["GITHUB_TOKEN", "PULUMI_ACCESS_TOKEN"]);
+    expect(secretsOf([AUDIT])).toEqual(["PROD_AUDIT_DATABASE_PASSWORD", "PROD_AUDIT_DATABASE_URL", "PROD_DATABASE_CA_CERT"]);
   });
 
   it("references only jobs that exist in needs", () => {
