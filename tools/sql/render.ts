@@ -149,11 +149,19 @@ export function sqlStatements(c: Capture, options: SqlOptions = {}): ResourceSql
   });
 }
 
-/** The whole script, for a DBA to read: one commented block per resource. */
+/**
+ * A statement as a line of the script. A trailing `-- comment` goes on the line above: after it,
+ * the terminating semicolon would be part of the comment and psql would run the next statement
+ * into this one.
+ */
+function scriptLine(statement: string): string {
+  const comment = / -- ([^']*)$/.exec(statement);
+  return comment ? `-- ${comment[1]}\n${statement.slice(0, comment.index)};` : `${statement};`;
+}
+
+/** The whole script, for a DBA to read and psql to run: one commented block per resource. */
 export function renderSql(c: Capture, options: SqlOptions = {}): string {
-  const blocks = sqlStatements(c, options).map(
-    (r) => `-- ${r.type.split(":").pop()} ${r.name}\nBEGIN;\n${r.statements.map((s) => `${s};`).join("\n")}\nCOMMIT;`,
-  );
+  const blocks = sqlStatements(c, options).map((r) => `-- ${r.type.split(":").pop()} ${r.name}\nBEGIN;\n${r.statements.map(scriptLine).join("\n")}\nCOMMIT;`);
   const header = [
     `-- SQL the PostgreSQL provider issues for stack "${c.stack}" (${c.project}), dependencies first.`,
     "-- Generated from the program's captured graph by tools/sql/render.ts; passwords are hidden.",
