@@ -20,7 +20,8 @@
 import { ChildProcessByStdio, execFileSync, spawn } from "child_process";
 import { chmodSync, chownSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "fs";
 import { createServer } from "net";
-import { dirname, join } from "path";
+import { tmpdir } from "os";
+import { dirname, join, resolve } from "path";
 import type { Readable, Writable } from "stream";
 import { onInterrupt, temporaryFolder } from "../lifecycle";
 
@@ -129,6 +130,22 @@ function hydrateSymlinks(native: string, staged: string): void {
   }
 }
 
+/**
+ * Where the run's folder goes: the temporary folder, unless the server's user could not enter it
+ * (as root: a private TMPDIR, e.g. `mktemp -d`); then /tmp, which every user can enter.
+ */
+function workParent(account: Account | undefined): string {
+  if (!account) return tmpdir();
+  const enterable = (dir: string): boolean => {
+    for (let d = resolve(dir); ; d = dirname(d)) {
+      if ((statSync(d).mode & 0o001) === 0) return false;
+      if (d === dirname(d)) return true;
+    }
+  };
+  for (const candidate of [tmpdir(), "/tmp"]) if (existsSync(candidate) && enterable(candidate)) return candidate;
+  throw new VerifyStartError(`running as root, the server runs as the "postgres" OS user, which cannot enter ${tmpdir()} nor /tmp; set TMPDIR to a folder every user can enter, or plan with --no-verify`);
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -141,63 +158,73 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Runs initdb as the server's user; rejects with its output, never with an unhandled 'error' event. */
-function initdb(bin: string, args: string[], account: Account | undefined, log: (line: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"], ...account, env: { ...process.env, LC_MESSAGES: "C" } });
-    let output = "";
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString("utf8");
-      log(chunk.toString("utf8").trim());
-    };
-    child.stdout.on("data", collect);
-    child.stderr.on("data", collect);
-    child.on("error", (err) => reject(new VerifyStartError(cannotRun(bin, err, account))));
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new VerifyStartError(`initdb failed (exit ${code}): ${output.trim().split("\n").slice(-3).join(" ")}`))));
-  });
-}
-
-function cannotRun(bin: string, err: Error, account: Account | undefined): string {
+function cannotRun(bin: string, code: string, account: Account | undefined): string {
   const who = account ? `the "postgres" OS user (uid ${account.uid})` : "this user";
-  return `cannot run ${bin} as ${who}: ${(err as NodeJS.ErrnoException).code ?? err.message}; check that the file is executable and every folder above it is searchable by that user, or plan with --no-verify`;
+  return `cannot run ${bin} as ${who}: ${code}; check that the file is executable and every folder above it can be entered by that user, or plan with --no-verify`;
 }
 
-type Watchdog = ChildProcessByStdio<Writable, null, Readable>;
+type Ended = { exit: number | null; signal: string | null } | { error: string };
 
-/** Starts the postmaster under the watchdog; resolves once it accepts connections, or with why not. */
-function startOnce(bin: string, args: string[], account: Account | undefined, folder: string, log: (line: string) => void): Promise<{ watchdog: Watchdog } | { bindFailed: true }> {
-  return new Promise((resolve, reject) => {
-    const watchdog = spawn(process.execPath, [WATCHDOG, JSON.stringify({ command: bin, args, ...account, folder })], {
-      detached: true,
-      stdio: ["pipe", "ignore", "pipe"],
-    });
-    let output = "";
-    let ready = false;
-    watchdog.stderr.on("data", (chunk: Buffer) => {
+/** The run's watchdog (watchdog.cjs): it runs our commands and cleans up if this process dies. */
+class Guard {
+  private readonly process: ChildProcessByStdio<Writable, Readable, Readable>;
+  private readonly exited: Promise<void>;
+  private ended: ((e: Ended) => void) | undefined;
+  private output = "";
+  private listeners: ((text: string) => void)[] = [];
+
+  constructor(folder: string, log: (line: string) => void) {
+    this.process = spawn(process.execPath, [WATCHDOG, JSON.stringify({ folder })], { detached: true, stdio: ["pipe", "pipe", "pipe"] });
+    this.exited = new Promise((resolve) => this.process.once("exit", () => resolve()));
+    this.process.stderr.on("data", (chunk: Buffer) => {
       const text = chunk.toString("utf8");
-      output += text;
+      this.output += text;
       log(text.trim());
-      if (!ready && output.includes("database system is ready to accept connections")) {
-        ready = true;
-        resolve({ watchdog });
+      for (const l of this.listeners) l(this.output);
+    });
+    let buffered = "";
+    this.process.stdout.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString("utf8");
+      for (let i = buffered.indexOf("\n"); i >= 0; i = buffered.indexOf("\n")) {
+        const e = JSON.parse(buffered.slice(0, i)) as Ended;
+        buffered = buffered.slice(i + 1);
+        this.ended?.(e);
       }
     });
-    watchdog.on("error", (err) => reject(new VerifyStartError(cannotRun(process.execPath, err, undefined))));
-    watchdog.on("exit", (code) => {
-      if (ready) return;
-      if (/could not bind|Address already in use|could not create any TCP\/IP sockets/.test(output)) resolve({ bindFailed: true });
-      else if (code === 127) reject(new VerifyStartError(cannotRun(bin, new Error(output.trim()), account)));
-      else reject(new VerifyStartError(`PostgreSQL exited before accepting connections (exit ${code}): ${output.trim().split("\n").slice(-3).join(" ")}`));
+    this.process.once("exit", () => this.ended?.({ error: "the watchdog exited" }));
+  }
+
+  /** Runs a command as `account`; resolves when it ends, or with "ready" once `ready` appears in its output. */
+  run(command: string, args: readonly string[], account: Account | undefined, ready?: string): Promise<{ ended: Ended; output: string } | "ready"> {
+    this.output = "";
+    return new Promise((resolve) => {
+      this.listeners = ready ? [(text) => text.includes(ready) && resolve("ready")] : [];
+      this.ended = (ended) => resolve({ ended, output: this.output });
+      this.process.stdin.write(JSON.stringify({ command, args, ...account }) + "\n");
     });
-  });
+  }
+
+  /** Stops the running command (if any), removes the folder, and waits for the watchdog to exit. */
+  async close(): Promise<void> {
+    this.process.stdin.end();
+    await this.exited;
+  }
 }
+
+const tail = (output: string) => output.trim().split("\n").slice(-3).join(" ");
 
 /** Initialises a data folder in a private working folder and starts a server on a free local port. */
 export async function launchPostgres(options: PostgresOptions): Promise<RunningPostgres> {
   const native = nativeFolder(options.major);
   const account = serverAccount();
-  const work = temporaryFolder(`verify-pg${options.major}-`);
-  const unregister = onInterrupt(async () => work.remove());
+  const work = temporaryFolder(`verify-pg${options.major}-`, workParent(account));
+  const guard = new Guard(work.path, options.log);
+  const stop = async () => {
+    await guard.close();
+    work.remove();
+    unregister();
+  };
+  const unregister = onInterrupt(stop);
   try {
     let bin = join(native, "bin");
     if (account) {
@@ -211,34 +238,31 @@ export async function launchPostgres(options: PostgresOptions): Promise<RunningP
     const passwordFile = join(work.path, "pwfile");
     writeFileSync(passwordFile, `${options.password}\n`, { mode: 0o600 });
     if (account) chownSync(passwordFile, account.uid, account.gid);
-    await initdb(
-      join(bin, "initdb"),
+    const initdb = join(bin, "initdb");
+    const init = await guard.run(
+      initdb,
       [`--pgdata=${data}`, `--auth=${options.authMethod}`, `--username=${options.superuser}`, `--pwfile=${passwordFile}`, "--lc-messages=C", ...options.initdbFlags],
       account,
-      options.log,
     );
     unlinkSync(passwordFile);
+    const initEnded: Ended = init === "ready" ? { exit: 0, signal: null } : init.ended;
+    if ("error" in initEnded) throw new VerifyStartError(cannotRun(initdb, initEnded.error, account));
+    if (initEnded.exit !== 0) throw new VerifyStartError(`initdb failed (exit ${initEnded.exit}): ${tail(init === "ready" ? "" : init.output)}`);
 
+    const postgres = join(bin, "postgres");
     for (let attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
       const port = await freePort();
-      const started = await startOnce(join(bin, "postgres"), ["-D", data, "-p", String(port), ...options.postgresFlags], account, work.path, options.log);
-      if ("bindFailed" in started) continue;
-      const { watchdog } = started;
-      const exited = new Promise<void>((resolve) => watchdog.once("exit", () => resolve()));
-      const stop = async () => {
-        watchdog.stdin.end();
-        await exited;
-        work.remove();
-        unregister();
-        unregisterStop();
-      };
-      const unregisterStop = onInterrupt(stop);
-      return { port, folder: work.path, stop };
+      const started = await guard.run(postgres, ["-D", data, "-p", String(port), ...options.postgresFlags], account, "database system is ready to accept connections");
+      if (started === "ready") return { port, folder: work.path, stop };
+      const ended = started.ended;
+      if ("error" in ended) throw new VerifyStartError(cannotRun(postgres, ended.error, account));
+      // Someone took the port between our check and the server's bind: try another.
+      if (/could not bind|Address already in use|could not create any TCP\/IP sockets/.test(started.output)) continue;
+      throw new VerifyStartError(`PostgreSQL exited before accepting connections (exit ${ended.exit}): ${tail(started.output)}`);
     }
     throw new VerifyStartError(`PostgreSQL could not bind a free port on 127.0.0.1 in ${PORT_ATTEMPTS} attempts`);
   } catch (err) {
-    work.remove();
-    unregister();
+    await stop();
     throw err;
   }
 }
