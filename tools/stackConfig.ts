@@ -4,9 +4,10 @@
  * reported as secret keys. No credentials are needed to plan.
  */
 import { createHash } from "crypto";
-import { existsSync, readFileSync } from "fs";
+import { existsSync, readFileSync, readdirSync } from "fs";
 import { join } from "path";
-import YAML from "yaml";
+import YAML, { YAMLParseError } from "yaml";
+import { ConfigError } from "../components/config/configSchema";
 
 export interface StackConfig {
   readonly stack: string;
@@ -17,13 +18,36 @@ export interface StackConfig {
 
 export const ROOT = join(__dirname, "..");
 
+/** What Pulumi accepts in a stack name; anything else (a path such as ../x) is refused before it reaches the file system. */
+const STACK_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}$/;
+
 export function stackFile(stack: string, root = ROOT): string {
   return join(root, `Pulumi.${stack}.yaml`);
 }
 
+/** The stacks that have a Pulumi.<stack>.yaml in `root`. */
+export function stacks(root = ROOT): string[] {
+  return readdirSync(root)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined && STACK_NAME.test(s))
+    .sort();
+}
+
+/** Parses a YAML file; a syntax error becomes a ConfigError naming the file, line and column. */
+function readYaml(file: string): unknown {
+  try {
+    return YAML.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    if (!(err instanceof YAMLParseError)) throw err;
+    const at = err.linePos?.[0];
+    const first = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    throw new ConfigError([`${file}${at ? `:${at.line}:${at.col}` : ""}: YAML syntax error: ${first}`]);
+  }
+}
+
 /** The project name from Pulumi.yaml. */
 export function projectName(root = ROOT): string {
-  const doc = YAML.parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { name: string };
+  const doc = readYaml(join(root, "Pulumi.yaml")) as { name: string };
   return doc.name;
 }
 
@@ -48,8 +72,12 @@ export function stackConfigFromObject(stack: string, project: string, values: Re
 }
 
 export function readStackConfig(stack: string, root = ROOT): StackConfig {
+  const known = stacks(root);
+  if (!STACK_NAME.test(stack)) {
+    throw new ConfigError([`--stack ${JSON.stringify(stack)}: not a stack name (letters, digits, "-", "_", "."); stacks here: ${known.join(", ") || "none"}`]);
+  }
   const file = stackFile(stack, root);
-  if (!existsSync(file)) throw new Error(`no stack "${stack}": ${file} does not exist`);
-  const doc = (YAML.parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  if (!existsSync(file)) throw new ConfigError([`--stack ${stack}: no such stack (${file} does not exist); stacks here: ${known.join(", ") || "none"}`]);
+  const doc = (readYaml(file) ?? {}) as { config?: Record<string, unknown> };
   return stackConfigFromObject(stack, projectName(root), doc.config ?? {});
 }
