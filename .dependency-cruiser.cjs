@@ -47,5 +47,7 @@ module.exports = {
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     moduleSystems: ["cjs", "es6"],
+    // ES-module-only packages (mermaid, for the picture test) resolve through their "import" export.
+    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default"] },
   },
 };
