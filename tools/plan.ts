@@ -23,7 +23,7 @@ import { exitCleanlyOnSignals, temporaryFolder } from "./lifecycle";
 import { captureStack } from "./run";
 import { manifestFiles, manifests, validateManifests } from "./k8s/manifests";
 import { renderSql } from "./sql/render";
-import { ROOT } from "./stackConfig";
+import { ROOT, isStackName } from "./stackConfig";
 import { PgMajor, VerifyStartError } from "./verify/postgres";
 import { VerifyReport, formatMatrix, verifyCapture } from "./verify/verify";
 
@@ -159,7 +159,7 @@ export async function plan(options: PlanOptions): Promise<number> {
       writeError(`${err.message}\n`);
       // An older plan of this stack no longer describes its config: remove it rather than let
       // someone publish it. A bad stack name never reaches the file system.
-      if (!err.message.includes("--stack ")) for (const d of [dest, failedDest]) rmSync(d, { recursive: true, force: true });
+      if (isStackName(options.stack)) for (const d of [dest, failedDest]) rmSync(d, { recursive: true, force: true });
       return 2;
     }
     throw err;

@@ -21,6 +21,11 @@ export const ROOT = join(__dirname, "..");
 /** What Pulumi accepts in a stack name; anything else (a path such as ../x) is refused before it reaches the file system. */
 const STACK_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}$/;
 
+/** Whether `stack` is a stack name (and so safe as part of a file name). */
+export function isStackName(stack: string): boolean {
+  return STACK_NAME.test(stack);
+}
+
 export function stackFile(stack: string, root = ROOT): string {
   return join(root, `Pulumi.${stack}.yaml`);
 }
