@@ -42,8 +42,13 @@ const SIGNALS: Record<string, number> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
  * 128 + the signal number, as a shell reports a process killed by that signal.
  */
 export function exitCleanlyOnSignals(write: (text: string) => void = (t) => process.stderr.write(t), graceMs = 15_000): void {
+  let interrupted = false;
   for (const [signal, number] of Object.entries(SIGNALS)) {
-    process.once(signal, () => {
+    // `on`, not `once`: a terminal's Ctrl-C reaches both tsx and this process, and tsx relays it
+    // again; a second signal must not cut the cleanup short.
+    process.on(signal, () => {
+      if (interrupted) return;
+      interrupted = true;
       write(`\nInterrupted (${signal}): stopping the verification server and removing temporary files.\n`);
       const timer = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
       void Promise.race([Promise.allSettled([...cleanups].map((c) => c())), timer]).finally(() => process.exit(128 + number));

@@ -218,31 +218,42 @@ it("Ctrl-C during the verification exits 130 with one line, stops the server and
   expect(leftovers(run.tmp)).toEqual([]);
 }, 120_000);
 
-it.each([
-  ["while initdb runs", "pwfile"],
-  ["while the server runs", join("data", "postmaster.pid")],
-])("a killed plan (SIGKILL %s) still has its server stopped and its folder removed by the watchdog", async (_when, marker) => {
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+it("a plan killed (SIGKILL) while initdb runs leaves no folder, and the next plan removes its staging folder", async () => {
   const out = tempDir("plan-");
   const run = start(["--stack", "dev", "--out", out]);
   const folder = () => readdirSync(run.tmp).find((f) => f.startsWith("verify-pg"));
-  await until(() => folder() !== undefined && existsSync(join(run.tmp, folder()!, marker)), 60_000);
-  const dir = join(run.tmp, folder()!);
-  const pid = marker === "pwfile" ? undefined : Number(readFileSync(join(dir, marker), "utf8").split("\n")[0]);
+  await until(() => folder() !== undefined && existsSync(join(run.tmp, folder()!, "pwfile")), 60_000);
   run.child.kill("SIGKILL");
   await run.done;
-  const alive = () => {
-    try {
-      process.kill(pid!, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  await until(() => !existsSync(dir) && (pid === undefined || !alive()), 20_000);
-  expect(leftovers(run.tmp)).toEqual([]);
-  // The next plan removes the killed plan's staging folder and publishes its own.
+  await until(() => leftovers(run.tmp).length === 0, 20_000);
+  expect(readdirSync(out).filter((f) => f.startsWith(".plan-"))).toHaveLength(1);
   expect((await planOf("dev", undefined, out)).code).toBe(0);
   expect(readdirSync(out)).toEqual(["dev"]);
+}, 120_000);
+
+it("a process killed (SIGKILL) while its server runs has the server stopped and its folder removed by the watchdog", async () => {
+  const tmp = tempDir("hold-");
+  chmodSync(tmp, 0o755);
+  const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "holdServer.ts")], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp } });
+  let stdout = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  await until(() => stdout.includes("\n"), 60_000);
+  const { folder } = JSON.parse(stdout) as { port: number; folder: string };
+  const pid = Number(readFileSync(join(folder, "data", "postmaster.pid"), "utf8").split("\n")[0]);
+  expect(pid).toBeGreaterThan(0);
+  expect(alive(pid)).toBe(true);
+  child.kill("SIGKILL");
+  await until(() => !alive(pid) && !existsSync(folder), 20_000);
+  expect(leftovers(tmp)).toEqual([]);
 }, 120_000);
 
 it("two plans of one stack at once both succeed, and the folder is one whole plan", async () => {
