@@ -55,7 +55,8 @@ module.exports = {
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     moduleSystems: ["cjs", "es6"],
-    // ES-module-only packages (@actions/workflow-parser exports "import" only) resolve too.
+    // ES-module-only packages (@actions/workflow-parser, and mermaid for the picture test) resolve
+    // through their "import" export.
     enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default"] },
   },
 };

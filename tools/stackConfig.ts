@@ -6,9 +6,10 @@
  * too, so no credentials are needed to plan.
  */
 import { createHash } from "crypto";
-import { existsSync, readFileSync } from "fs";
+import { existsSync, readFileSync, readdirSync } from "fs";
 import { join } from "path";
-import YAML from "yaml";
+import YAML, { YAMLParseError } from "yaml";
+import { ConfigError } from "../components/config/configSchema";
 
 export interface StackConfig {
   readonly stack: string;
@@ -19,8 +20,36 @@ export interface StackConfig {
 
 export const ROOT = join(__dirname, "..");
 
+/** What Pulumi accepts in a stack name; anything else (a path such as ../x) is refused before it reaches the file system. */
+const STACK_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}$/;
+
+/** Whether `stack` is a stack name (and so safe as part of a file name). */
+export function isStackName(stack: string): boolean {
+  return STACK_NAME.test(stack);
+}
+
 export function stackFile(stack: string, root = ROOT): string {
   return join(root, `Pulumi.${stack}.yaml`);
+}
+
+/** The stacks that have a Pulumi.<stack>.yaml in `root`. */
+export function stacks(root = ROOT): string[] {
+  return readdirSync(root)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined && STACK_NAME.test(s))
+    .sort();
+}
+
+/** Parses a YAML file; a syntax error becomes a ConfigError naming the file, line and column. */
+function readYaml(file: string): unknown {
+  try {
+    return YAML.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    if (!(err instanceof YAMLParseError)) throw err;
+    const at = err.linePos?.[0];
+    const first = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    throw new ConfigError([`${file}${at ? `:${at.line}:${at.col}` : ""}: YAML syntax error: ${first}`]);
+  }
 }
 
 /**
@@ -56,15 +85,15 @@ export interface DeclaredKey {
 
 /** Pulumi.yaml, as far as config is concerned: the project name and its declared keys (full `project:key`). */
 export function readProject(root = ROOT): { readonly name: string; readonly config: Readonly<Record<string, DeclaredKey>> } {
-  const doc = YAML.parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { name: string; config?: Record<string, DeclaredKey> };
+  const doc = readYaml(join(root, "Pulumi.yaml")) as { name: string; config?: Record<string, DeclaredKey> };
   const config: Record<string, DeclaredKey> = {};
   for (const [key, decl] of Object.entries(doc.config ?? {})) config[key.includes(":") ? key : `${doc.name}:${key}`] = decl ?? {};
   return { name: doc.name, config };
 }
 
-/** The stack file's `config:` as written (secure values as `{secure: ...}`). */
+/** The stack file's `config:` as written (secure values as `{secure: ...}`); a YAML error names the file. */
 export function readStackFile(file: string): Record<string, unknown> {
-  const doc = (YAML.parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const doc = (readYaml(file) ?? {}) as { config?: Record<string, unknown> };
   return doc.config ?? {};
 }
 
@@ -73,10 +102,17 @@ export function readStackFile(file: string): Record<string, unknown> {
  * keys that Pulumi.yaml declares and the file leaves unset get placeholders, as if set with
  * `pulumi config set --secret`.
  */
-export function readStackConfig(stack: string, root = ROOT, file = stackFile(stack, root)): StackConfig {
-  if (!existsSync(file)) throw new Error(`no stack "${stack}": ${file} does not exist`);
+export function readStackConfig(stack: string, root = ROOT, file?: string): StackConfig {
+  const known = stacks(root);
+  if (!STACK_NAME.test(stack)) {
+    throw new ConfigError([`--stack ${JSON.stringify(stack)}: not a stack name (letters, digits, "-", "_", "."); stacks here: ${known.join(", ") || "none"}`]);
+  }
+  const path = file ?? stackFile(stack, root);
+  if (!existsSync(path)) {
+    throw new ConfigError([file ? `--base ${file}: no such file` : `--stack ${stack}: no such stack (${path} does not exist); stacks here: ${known.join(", ") || "none"}`]);
+  }
   const project = readProject(root);
-  const values = { ...readStackFile(file) };
+  const values = { ...readStackFile(path) };
   const present = new Set(Object.keys(values).map((k) => (k.includes(":") ? k : `${project.name}:${k}`)));
   for (const [key, decl] of Object.entries(project.config)) {
     if (decl.secret && !present.has(key)) values[key] = { secure: "offline-placeholder" };

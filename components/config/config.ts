@@ -49,6 +49,9 @@ function readCertificate(path: string, problems: string[]): { path: string; pem:
 const isConfigSecret: (key: string) => boolean =
   (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret ?? (() => true);
 
+/** Namespaces of the providers the program uses: a default provider would read them, ours do not. */
+const PROVIDER_NAMESPACES = ["aws", "kubernetes", "postgresql", "random"];
+
 const KNOWN_KEYS = new Set<string>([...Object.keys(settingsSchema.shape), ...SECRET_KEYS]);
 
 function readValue(text: string): unknown {
@@ -72,6 +75,20 @@ export function loadConfig(): PlatformConfig {
     .sort();
   for (const k of unknown) {
     problems.push(`${k}: unknown config key; known keys: ${[...KNOWN_KEYS].sort().join(", ")}`);
+  }
+  // A key in another namespace is never read: a typo there (volteryde-infr:protect) would
+  // silently leave prod unprotected. The providers' own namespaces can be set on purpose, for
+  // a default provider, so they only warn: every provider here is explicit and reads our keys.
+  for (const k of Object.keys(pulumi.runtime.allConfig()).sort()) {
+    const namespace = k.slice(0, k.indexOf(":"));
+    const key = k.slice(k.indexOf(":") + 1);
+    if (namespace === PROJECT || namespace === "pulumi") continue;
+    if (PROVIDER_NAMESPACES.includes(namespace)) {
+      void pulumi.log.warn(`${k} is not read: this program configures its ${namespace} provider explicitly, from ${PROJECT} keys (see "Configuration reference" in README.md)`);
+    } else {
+      const hint = KNOWN_KEYS.has(key.split(".")[0]) ? `did you mean ${prefix}${key}? ` : "";
+      problems.push(`${k}: unknown config namespace "${namespace}"; ${hint}this program reads only ${prefix}<key> (and ignores the providers' ${PROVIDER_NAMESPACES.join(", ")})`);
+    }
   }
 
   for (const key of SECRET_KEYS) {

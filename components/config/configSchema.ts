@@ -52,6 +52,26 @@ const labelValue = z.string().regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z
 /** An absolute HTTP path for a probe. */
 const httpPath = z.string().regex(/^\/[A-Za-z0-9._~\-/]*$/, { message: "must be an absolute HTTP path" });
 const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|k|M|G)?$/, { message: "must be a Kubernetes quantity such as 250m or 256Mi" });
+const QUANTITY_SUFFIX: Record<string, number> = { "": 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
+/** The value of a quantity the schema accepted, in base units (cores, bytes). */
+export function quantityValue(q: string): number {
+  const [, digits, suffix] = /^([0-9.]+)([A-Za-z]*)$/.exec(q)!;
+  return Number(digits) * QUANTITY_SUFFIX[suffix];
+}
+/**
+ * Namespaces the cluster itself owns. The program puts a default-deny NetworkPolicy and the
+ * restricted Pod Security level on its namespace, which would break whatever else runs there.
+ */
+export const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+/**
+ * A statement or idle-in-transaction timeout: PostgreSQL reads 0 as "no timeout", so a runaway
+ * query or a forgotten transaction would hold a pooled connection for ever.
+ */
+const timeoutMs = z
+  .number()
+  .int()
+  .min(1000, { message: "must be between 1000 and 3600000 ms: 0 turns the timeout off for every login role, and below 1000 ms ordinary queries fail" })
+  .max(3_600_000, { message: "must be between 1000 and 3600000 ms" });
 
 // Each group is declared once without defaults (for per-service overrides, where an absent field
 // must stay absent) and once with the guide's defaults.
@@ -212,7 +232,9 @@ export const settingsSchema = z
     awsRegion: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/, { message: "must be an AWS region such as sa-east-1" }).default("sa-east-1"),
     kubernetes: z
       .object({
-        namespace: dnsLabel,
+        namespace: dnsLabel.refine((n) => !RESERVED_NAMESPACES.includes(n), {
+          message: `must not be one of the cluster's own namespaces (${RESERVED_NAMESPACES.join(", ")}): the program's default-deny NetworkPolicy and restricted Pod Security would apply to everything else in it`,
+        }),
         /** Create the namespace (false when the cluster team manages it). */
         createNamespace: z.boolean().default(true),
         /** kubeconfig context; the ambient current context when unset. */
@@ -249,7 +271,12 @@ export const settingsSchema = z
     images: z
       .object({
         registry: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, { message: "must be an image registry such as ghcr.io/volteryde" }),
-        tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { message: "must be a valid image tag" }),
+        tag: z
+          .string()
+          .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { message: "must be a valid image tag" })
+          .refine((t) => t !== "latest", {
+            message: 'must name a release, not "latest": the migration Job is named after the tag, so an image re-pushed as "latest" would never run its migrations',
+          }),
         pullPolicy: z.enum(["IfNotPresent", "Always"]).default("IfNotPresent"),
       })
       .strict(),
@@ -275,8 +302,8 @@ export const settingsSchema = z
     protect: z.boolean().default(false),
     database: z
       .object({
-        statementTimeoutMs: z.number().int().min(0).max(3_600_000).default(30000),
-        idleInTransactionSessionTimeoutMs: z.number().int().min(0).max(3_600_000).default(60000),
+        statementTimeoutMs: timeoutMs.default(30000),
+        idleInTransactionSessionTimeoutMs: timeoutMs.default(60000),
         /** Extra connections allowed above replicas x pool max per runtime login. */
         connectionHeadroom: z.number().int().min(0).max(1000).default(5),
         migratorConnectionLimit: positiveInt.max(20).default(3),
@@ -301,7 +328,11 @@ export const settingsSchema = z
     rotation: rotationSchema.prefault({}),
     secrets: z
       .object({
-        recoveryWindowInDays: z.union([z.literal(0), z.number().int().min(7).max(30)]).default(30),
+        recoveryWindowInDays: z
+          .number()
+          .int()
+          .refine((d) => d === 0 || (d >= 7 && d <= 30), { message: "must be 0 (delete at once) or 7..30 days (what Secrets Manager accepts)" })
+          .default(30),
         /**
          * A key ARN, not an alias: the SecretStore's IAM policy grants kms:Decrypt on it, and IAM
          * does not resolve aliases in a policy's Resource (the grant would silently do nothing).
@@ -316,7 +347,7 @@ export const settingsSchema = z
         /**
          * Services whose pods get JWT_SECRET. It is a symmetric signing key: whoever holds it can
          * mint tokens, so only the services that issue them get it (README "Platform secrets").
-         * Disabled services in the list are skipped.
+         * A disabled service in the default list is skipped; one named in the stack's own list is refused.
          */
         jwtServices: z.array(serviceKey).default(["auth", "client-auth"]),
       })
@@ -504,7 +535,11 @@ function formatIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {
     const input = (issue as { input?: unknown }).input;
     let message = issue.message;
-    if (issue.code === "invalid_value" && "values" in issue) {
+    if (issue.code === "invalid_type" && input === undefined) {
+      return `${keyOf(issue.path)}: missing; this key is required (${issue.expected}), see "Configuration reference" in README.md`;
+    } else if (issue.code === "invalid_type" && issue.expected === "string" && typeof input === "number") {
+      message = `must be a string: quote it in the YAML, e.g. "${input}" (unquoted it is a number, and 1.10 would read as 1.1)`;
+    } else if (issue.code === "invalid_value" && "values" in issue) {
       message = `must be one of ${(issue.values as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
     } else if (issue.code === "unrecognized_keys" && issue.path.length === 1 && issue.path[0] === "services") {
       message = `unknown service(s) ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; known services: ${SERVICE_KEYS.join(", ")}`;
@@ -580,12 +615,38 @@ export function parseSettings(stack: string, raw: Record<string, unknown>): Sett
   const enabled = SERVICES.filter((svc) => s.services[svc.key]?.enabled !== false);
   check(enabled.length > 0, "services", s.services, "at least one service must stay enabled");
   const enabledKeys = new Set(enabled.map((e) => e.key));
+  const enabledList = enabledKeys.size ? [...enabledKeys].join(", ") : "none is enabled";
+  /** Whether the stack itself sets this key (dotted path), rather than a default filling it in. */
+  const userSet = (path: string): boolean =>
+    path.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), raw) !== undefined;
+  /** Of two keys that conflict, the one the stack sets in the narrowest scope, so the message names what the user wrote. */
+  const blame = (scopes: readonly string[], preferred: string, other: string): string => {
+    for (const scope of scopes) {
+      if (userSet(`${scope}.${preferred}`)) return `${scope}.${preferred}`;
+      if (userSet(`${scope}.${other}`)) return `${scope}.${other}`;
+    }
+    return `${scopes[scopes.length - 1]}.${preferred}`;
+  };
 
   const services: ServiceSettings[] = enabled.map((svc) => {
     const o = s.services[svc.key] ?? {};
     const pool = mergeDefined(s.defaults.pool, o.pool);
-    const where = s.services[svc.key]?.pool ? `services.${svc.key}.pool` : "defaults.pool";
-    check(pool.min <= pool.max, `${where}.min`, pool.min, `must not exceed pool max (${pool.max})`);
+    const poolKey = blame([`services.${svc.key}.pool`, "defaults.pool"], "min", "max");
+    if (poolKey.endsWith(".min")) check(pool.min <= pool.max, poolKey, pool.min, `must not exceed pool max (${pool.max})`);
+    else check(pool.min <= pool.max, poolKey, pool.max, `must be at least pool min (${pool.min}, the default unless set)`);
+    const resources = mergeDefined(s.defaults.resources, o.resources);
+    for (const [request, limit] of [
+      ["cpuRequest", "cpuLimit"],
+      ["memoryRequest", "memoryLimit"],
+    ] as const) {
+      const key = blame([`services.${svc.key}.resources`, "defaults.resources"], request, limit);
+      check(
+        quantityValue(resources[request]) <= quantityValue(resources[limit]),
+        key,
+        key.endsWith(request) ? resources[request] : resources[limit],
+        `${request} (${resources[request]}) must not exceed ${limit} (${resources[limit]}): the API server refuses such a pod`,
+      );
+    }
     const autoscaling = o.autoscaling;
     if (autoscaling) {
       check(
@@ -616,25 +677,25 @@ export function parseSettings(stack: string, raw: Record<string, unknown>): Sett
       if (caller === svc.key) {
         check(!o.ingress?.services, callersKey, caller, "a service needs no policy to reach itself; list other services");
       } else if (caller !== TEMPORAL_WORKERS) {
-        check(enabledKeys.has(caller), callersKey, caller, `must name an enabled service (${[...enabledKeys].join(", ")}) or "${TEMPORAL_WORKERS}"`);
+        check(enabledKeys.has(caller), callersKey, caller, `must name an enabled service (${enabledList}) or "${TEMPORAL_WORKERS}"`);
       }
     }
     const readsFrom = o.readsFrom ?? [];
     for (const other of readsFrom) {
       check(other !== svc.key, `services.${svc.key}.readsFrom`, other, "a service already reads its own schema; list other services");
-      check(enabledKeys.has(other), `services.${svc.key}.readsFrom`, other, `must name an enabled service (${[...enabledKeys].join(", ")})`);
+      if (other !== svc.key) check(enabledKeys.has(other), `services.${svc.key}.readsFrom`, other, `must name an enabled service (${enabledList})`);
     }
     return {
       service: svc,
       replicas: autoscaling ? autoscaling.minReplicas : (o.replicas ?? s.defaults.replicas),
       ...(autoscaling ? { autoscaling } : {}),
       pool,
-      resources: mergeDefined(s.defaults.resources, o.resources),
+      resources,
       probe,
       ingress: { namespaces: [...new Set(ingress.namespaces)].sort(), services: [...new Set(ingress.services)].filter((c) => c !== svc.key).sort() },
       egress: o.egress ?? [],
       readOnlyRole: o.readOnlyRole ?? false,
-      readsFrom: [...new Set(readsFrom)].sort(),
+      readsFrom: [...new Set(readsFrom)].filter((k) => k !== svc.key).sort(),
       rotation: mergeDefined(s.rotation, o.rotation),
       migrationCommand: o.migrationCommand ?? s.defaults.migrationCommand,
       ...(o.connectionLimit !== undefined ? { connectionLimit: o.connectionLimit } : {}),
@@ -644,9 +705,14 @@ export function parseSettings(stack: string, raw: Record<string, unknown>): Sett
   // Reader grants need the reader's role first, so the platform builds readers first: a cycle
   // (a reads b, b reads a) has no such order.
   const cycle = findCycle(services.map((x) => [x.service.key, x.readsFrom] as const));
-  if (cycle) check(false, `services.${cycle[0]}.readsFrom`, cycle.slice(1), `cross-service reads must not form a cycle (${cycle.join(" -> ")})`);
+  if (cycle) check(false, `services.${cycle[0]}.readsFrom`, s.services[cycle[0]]?.readsFrom, `cross-service reads must not form a cycle (${cycle.join(" -> ")})`);
   for (const key of s.temporal.services) {
-    check(enabledKeys.has(key), "temporal.services", key, `must name an enabled service (${[...enabledKeys].join(", ")})`);
+    check(enabledKeys.has(key), "temporal.services", key, `must name an enabled service (${enabledList})`);
+  }
+  if (userSet("secrets.jwtServices")) {
+    for (const key of s.secrets.jwtServices) {
+      check(enabledKeys.has(key), "secrets.jwtServices", key, `must name an enabled service (${enabledList}): a disabled service has no pods to receive JWT_SECRET`);
+    }
   }
   const tp = s.temporal.probe;
   if (tp.enabled) {

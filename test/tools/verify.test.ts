@@ -4,10 +4,10 @@
  * JSON; this test reads the report.
  */
 import { spawnSync } from "child_process";
-import { mkdtempSync, readFileSync } from "fs";
-import { tmpdir } from "os";
+import { readFileSync } from "fs";
 import { join } from "path";
 import type { VerifyReport } from "../../tools/verify/verify";
+import { tempDir } from "../tempDirs";
 
 const ROOT = join(__dirname, "..", "..");
 
@@ -22,7 +22,7 @@ function verify(stack: string, pg: number, extraSql: string[] = []): Run {
 }
 
 function runVerifier(stack: string, pg: number, extraSql: string[]): Run {
-  const json = join(mkdtempSync(join(tmpdir(), "verify-report-")), "report.json");
+  const json = join(tempDir("verify-report-"), "report.json");
   const args = ["--import", "tsx", "tools/verify/cli.ts", "--stack", stack, "--pg", String(pg), "--json", json];
   if (extraSql.length) args.push("--extra-sql", ...extraSql);
   const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", timeout: 240_000 });

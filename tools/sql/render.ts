@@ -221,13 +221,23 @@ export function sqlStatements(c: Capture, options: SqlOptions = {}): ResourceSql
   });
 }
 
-/** The whole script, for a DBA to read: one commented block per resource. */
+/**
+ * A statement as a line of the script. A trailing `-- comment` goes on the line above: after it,
+ * the terminating semicolon would be part of the comment and psql would run the next statement
+ * into this one.
+ */
+function scriptLine(statement: string): string {
+  const comment = / -- ([^']*)$/.exec(statement);
+  return comment ? `-- ${comment[1]}\n${statement.slice(0, comment.index)};` : `${statement};`;
+}
+
+/** The whole script, for a DBA to read and psql to run: one commented block per resource. */
 export function renderSql(c: Capture, options: SqlOptions = {}): string {
   const blocks = sqlStatements(c, options).map((r) => {
-    const lines = r.statements.map((s) => `${s};`);
+    const lines = r.statements.map(scriptLine);
     for (const role of r.asRoles) {
-      lines.unshift(`GRANT ${ident(role)} TO CURRENT_USER; -- withRolesGranted: only if not a member yet (16+: with SET)`);
-      lines.push(`REVOKE ${ident(role)} FROM CURRENT_USER; -- withRolesGranted: only if the GRANT above ran`);
+      lines.unshift(scriptLine(`GRANT ${ident(role)} TO CURRENT_USER -- withRolesGranted: only if not a member yet (16+: with SET)`));
+      lines.push(scriptLine(`REVOKE ${ident(role)} FROM CURRENT_USER -- withRolesGranted: only if the GRANT above ran`));
     }
     return `-- ${r.type.split(":").pop()} ${r.name}\nBEGIN;\n${lines.join("\n")}\nCOMMIT;`;
   });

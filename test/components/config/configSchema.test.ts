@@ -205,3 +205,85 @@ describe("supabase's connection limits", () => {
     expect(() => parse({ services: { booking: { connectionLimit: 0 } } })).toThrow("volteryde-infra:services.booking.connectionLimit: got 0");
   });
 });
+
+/** The problems parseSettings reports for `extra`, or [] when it accepts it. */
+function problems(extra: Record<string, unknown>): string[] {
+  try {
+    parse(extra);
+    return [];
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return [...err.problems];
+  }
+}
+
+describe("mistakes that used to pass silently", () => {
+  it.each([
+    ["statement timeout 0", { database: { statementTimeoutMs: 0 } }, "volteryde-infra:database.statementTimeoutMs: got 0; must be between 1000 and 3600000 ms: 0 turns the timeout off"],
+    ["idle timeout 0", { database: { idleInTransactionSessionTimeoutMs: 0 } }, "volteryde-infra:database.idleInTransactionSessionTimeoutMs: got 0; must be between 1000 and 3600000 ms"],
+    ["image tag latest", { images: { registry: "ghcr.io/volteryde", tag: "latest" } }, 'volteryde-infra:images.tag: got "latest"; must name a release, not "latest"'],
+    ["namespace default", { kubernetes: { namespace: "default" } }, "volteryde-infra:kubernetes.namespace: got \"default\"; must not be one of the cluster's own namespaces (default, kube-system, kube-public, kube-node-lease)"],
+    ["namespace kube-system", { kubernetes: { namespace: "kube-system" } }, "volteryde-infra:kubernetes.namespace: got \"kube-system\""],
+    [
+      "cpu request above the limit",
+      { services: { booking: { resources: { cpuRequest: "1" } } } },
+      'volteryde-infra:services.booking.resources.cpuRequest: got "1"; cpuRequest (1) must not exceed cpuLimit (500m)',
+    ],
+    [
+      "memory limit below the default request",
+      { defaults: { resources: { memoryLimit: "128Mi" } } },
+      'volteryde-infra:defaults.resources.memoryLimit: got "128Mi"; memoryRequest (256Mi) must not exceed memoryLimit (128Mi)',
+    ],
+    [
+      "JWT_SECRET for a disabled service",
+      { secrets: { jwtServices: ["auth", "users"] }, services: { users: { enabled: false } } },
+      'volteryde-infra:secrets.jwtServices: got "users"; must name an enabled service (auth, client-auth, payment,',
+    ],
+  ])("%s is refused with the key and what is allowed", (_what, extra, message) => {
+    expect(problems(extra)).toEqual([expect.stringContaining(message)]);
+  });
+
+  it("accepts what is legitimate next to them: 1 s timeouts, a request equal to its limit, a default JWT list naming a disabled service", () => {
+    expect(problems({ database: { statementTimeoutMs: 1000 }, defaults: { resources: { cpuRequest: "0.5", cpuLimit: "500m" } } })).toEqual([]);
+    expect(problems({ services: { auth: { enabled: false } } })).toEqual([]);
+  });
+});
+
+describe("messages a person can act on", () => {
+  it("names a missing key as missing, without the parser's wording", () => {
+    expect(problems({ images: { registry: "ghcr.io/volteryde" } })).toEqual([
+      'volteryde-infra:images.tag: missing; this key is required (string), see "Configuration reference" in README.md',
+    ]);
+  });
+
+  it("tells to quote a tag that YAML read as a number", () => {
+    expect(problems({ images: { registry: "ghcr.io/volteryde", tag: 1.14 } })).toEqual([
+      'volteryde-infra:images.tag: got 1.14; must be a string: quote it in the YAML, e.g. "1.14" (unquoted it is a number, and 1.10 would read as 1.1)',
+    ]);
+  });
+
+  it("says 0 or 7..30 for a recovery window", () => {
+    expect(problems({ secrets: { recoveryWindowInDays: 3 } })).toEqual(["volteryde-infra:secrets.recoveryWindowInDays: got 3; must be 0 (delete at once) or 7..30 days (what Secrets Manager accepts)"]);
+  });
+
+  it("blames the pool key the user set, once, not a default it never wrote", () => {
+    expect(problems({ defaults: { pool: { max: 1 } } })).toEqual(["volteryde-infra:defaults.pool.max: got 1; must be at least pool min (2, the default unless set)"]);
+    expect(problems({ services: { payment: { pool: { max: 1 } } } })).toEqual(["volteryde-infra:services.payment.pool.max: got 1; must be at least pool min (2, the default unless set)"]);
+  });
+
+  it("shows what the user wrote in a cycle, and one error for a self-read", () => {
+    expect(problems({ services: { booking: { readsFrom: ["users"] }, users: { readsFrom: ["booking"] } } })).toEqual([
+      expect.stringMatching(/^volteryde-infra:services\.(users|booking)\.readsFrom: got \["(booking|users)"\]; cross-service reads must not form a cycle/),
+    ]);
+    expect(problems({ services: { booking: { readsFrom: ["booking"] } } })).toEqual([
+      'volteryde-infra:services.booking.readsFrom: got "booking"; a service already reads its own schema; list other services',
+    ]);
+  });
+
+  it("never lists an empty set of enabled services", () => {
+    const off = Object.fromEntries(SERVICE_KEYS.map((k) => [k, { enabled: false }]));
+    const found = problems({ services: off, temporal: { ...MINIMAL.temporal, services: ["booking"] } });
+    expect(found.join("\n")).not.toContain("()");
+    expect(found).toContain('volteryde-infra:temporal.services: got "booking"; must name an enabled service (none is enabled)');
+  });
+});

