@@ -38,3 +38,18 @@ export function budgetTable(c: Capture): string {
     ...lines.map(([what, ...n]) => `  ${what.padEnd(w)}${n.map(num).join("")}`),
   ].join("\n");
 }
+
+/** The budget in five lines for the plan's one-screen summary: totals, limits and headroom (budget.txt has every pool kind). */
+export function budgetSummary(c: Capture): string {
+  const { limits: l, totals: t } = recordedBudget(c);
+  const rows: [string, number, number, number][] = [
+    ["total", t.pools, t.serverPeak, t.clients],
+    ["limit", l.maxPools, t.available, l.poolerMaxClients],
+    ["headroom", l.maxPools - t.pools, t.available - t.serverPeak, l.poolerMaxClients - t.clients],
+  ];
+  return [
+    `Connection budget: compute ${l.compute}, max_connections ${l.maxConnections}, pool size ${l.poolSize} (budget.txt: every pool kind)`,
+    `  ${"".padEnd(8)}${["pools", "server", "clients"].map((h) => h.padStart(9)).join("")}`,
+    ...rows.map(([what, ...n]) => `  ${what.padEnd(8)}${n.map((x) => String(x).padStart(9)).join("")}`),
+  ].join("\n");
+}

@@ -21,7 +21,7 @@ import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
 import { Command, Option } from "commander";
 import { ConfigError } from "../components/config/configSchema";
-import { budgetTable } from "./budget";
+import { budgetSummary, budgetTable } from "./budget";
 import { Capture, reveal } from "./capture";
 import { LAYERS, capturedServices, graphStats, layerOf, mermaidOverview, mermaidService, perComponent, perType } from "./graph";
 import { exitCleanlyOnSignals, temporaryFolder } from "./lifecycle";
@@ -195,6 +195,7 @@ export async function plan(options: PlanOptions): Promise<number> {
     // SecretValue serialises as "[secret]": nothing secret reaches these files.
     writeFileSync(join(dir, "graph.json"), JSON.stringify({ project: c.project, stack: c.stack, resources: c.resources, outputs: c.outputs }, null, 2));
     writeFileSync(join(dir, "outputs.json"), JSON.stringify(c.outputs, null, 2) + "\n");
+    writeFileSync(join(dir, "budget.txt"), budgetTable(c) + "\n");
     writeFileSync(join(dir, "overview.mmd"), mermaidOverview(c));
     const services = capturedServices(c);
     mkdirSync(join(dir, "services"));
@@ -226,7 +227,7 @@ export async function plan(options: PlanOptions): Promise<number> {
     out.push("", "Resources per layer:", ...layerLines(c));
     out.push(...wrap(`Services (${services.length}): `, services, 2));
     out.push(`Dependency graph: depth ${stats.depth} (longest chain), width ${stats.width} (widest level)`);
-    out.push("", budgetTable(c));
+    out.push("", budgetSummary(c));
     out.push("", `Kubernetes: ${files.length} objects validated (OpenAPI schemas, API-server rules, cross-checks): ${problems.length} problems`);
     if (report) out.push("", ...verificationLines(report, "privileges.txt"));
     else if (cannotVerify) out.push("", "Verification on PostgreSQL: could not start (see Problems)");
@@ -242,10 +243,11 @@ export async function plan(options: PlanOptions): Promise<number> {
     out.push("", issues.length ? `Problems (${issues.length}):` : "Problems: none");
     out.push(...issues.slice(0, limit).map((p) => `  ${p}`));
     if (issues.length > limit) out.push(`  ... ${issues.length - limit} more (--verbose prints all)`);
-    const written = ["outputs.json", "overview.mmd", "services/*.mmd", "database.sql", `kubernetes/ (${files.length} files)`, "graph.json", ...(report ? ["privileges.txt"] : [])];
+    const written = ["outputs.json", "budget.txt", "overview.mmd", "services/*.mmd", "database.sql", `kubernetes/ (${files.length} files)`, "graph.json", ...(report ? ["privileges.txt"] : [])];
     out.push("", ...wrap(`Wrote ${shown}/: `, written, 2));
     if (!options.verbose) out.push("--verbose prints every type, component and secret, the stack outputs and the matrix.");
     if (options.verbose) {
+      out.push("", budgetTable(c));
       out.push("", "Resources per type:", table(perType(c), ["type", "count"]));
       out.push("", "Resources per component:", table(perComponent(c), ["component", "count"]));
       out.push("", `Resources per dependency level: ${stats.perLevel.join(" ")}`);

@@ -1,11 +1,11 @@
 /** The budget table the offline plan prints, read from the captured graph. */
-import { mkdtempSync } from "fs";
-import { tmpdir } from "os";
+import { readFileSync } from "fs";
 import { join } from "path";
 import { budgetTable, recordedBudget } from "../../tools/budget";
 import { plan } from "../../tools/plan";
 import { captureStack } from "../../tools/run";
 import { handmade, handmadeCapture } from "../handmadeGraph";
+import { tempDir } from "../tempDirs";
 
 it("prints pools, ceiling and clients per kind, the totals, the limits and the headroom (dev)", async () => {
   const c = await captureStack("dev");
@@ -29,10 +29,24 @@ it("says so when a capture holds no budget", () => {
   expect(() => recordedBudget(handmadeCapture([handmade("a")]))).toThrow("the capture holds no connection budget");
 });
 
-it("the offline plan prints it (prod)", async () => {
+it("the offline plan prints its totals in the summary, and the whole table in budget.txt and with --verbose (prod)", async () => {
   let report = "";
-  const code = await plan({ stack: "prod", out: mkdtempSync(join(tmpdir(), "plan-")), verify: false, write: (t) => (report += t) });
+  const out = tempDir("plan-");
+  const code = await plan({ stack: "prod", out, verify: false, write: (t) => (report += t) });
   expect(code).toBe(0);
-  expect(report).toContain("Connection budget: compute xl, max_connections 240 (3 superuser-reserved, 48 for Supabase's services), pool size 5");
-  expect(report).toContain("  total                                   32     160     604\n  limit                                   50     189    1000\n");
-});
+  expect(report).toContain(
+    [
+      "Connection budget: compute xl, max_connections 240, pool size 5 (budget.txt: every pool kind)",
+      "              pools   server  clients",
+      "  total          32      160      604",
+      "  limit          50      189     1000",
+      "  headroom       18       29      396",
+    ].join("\n"),
+  );
+  const file = readFileSync(join(out, "prod", "budget.txt"), "utf8");
+  expect(file).toContain("Connection budget: compute xl, max_connections 240 (3 superuser-reserved, 48 for Supabase's services), pool size 5");
+  expect(file).toContain("  total                                   32     160     604\n  limit                                   50     189    1000\n");
+  let verbose = "";
+  await plan({ stack: "prod", out, verify: false, verbose: true, write: (t) => (verbose += t) });
+  expect(verbose).toContain(file.trimEnd());
+}, 60_000);

@@ -266,7 +266,7 @@ it("two plans of one stack at once both succeed, and the folder is one whole pla
       expect(r.code).toBe(0);
     }
     expect(readdirSync(out)).toEqual(["dev"]);
-    expect(readdirSync(join(out, "dev")).sort()).toEqual(["database.sql", "graph.json", "kubernetes", "outputs.json", "overview.mmd", "services"]);
+    expect(readdirSync(join(out, "dev")).sort()).toEqual(["budget.txt", "database.sql", "graph.json", "kubernetes", "outputs.json", "overview.mmd", "services"]);
     expect(readdirSync(join(out, "dev", "kubernetes")).length).toBeGreaterThan(40);
   }
 }, 120_000);

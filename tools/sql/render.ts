@@ -236,8 +236,9 @@ export function renderSql(c: Capture, options: SqlOptions = {}): string {
   const blocks = sqlStatements(c, options).map((r) => {
     const lines = r.statements.map(scriptLine);
     for (const role of r.asRoles) {
-      lines.unshift(scriptLine(`GRANT ${ident(role)} TO CURRENT_USER -- withRolesGranted: only if not a member yet (16+: with SET)`));
-      lines.push(scriptLine(`REVOKE ${ident(role)} FROM CURRENT_USER -- withRolesGranted: only if the GRANT above ran`));
+      // The semicolon before the comment: psql must see the statement end.
+      lines.unshift(`GRANT ${ident(role)} TO CURRENT_USER; -- withRolesGranted: only if not a member yet (16+: with SET)`);
+      lines.push(`REVOKE ${ident(role)} FROM CURRENT_USER; -- withRolesGranted: only if the GRANT above ran`);
     }
     return `-- ${r.type.split(":").pop()} ${r.name}\nBEGIN;\n${lines.join("\n")}\nCOMMIT;`;
   });
