@@ -2,11 +2,11 @@
  * The explicit providers, by value: what the PostgreSQL provider connects as and reassigns to,
  * its SSL settings, and the Kubernetes provider's in-place ConfigMap and Secret updates.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { rmSync, writeFileSync } from "fs";
 import { join } from "path";
 import { Capture, reveal } from "../../tools/capture";
 import { captureWith, supabaseWith } from "../fixtures";
+import { tempDir } from "../tempDirs";
 
 const providerInputs = (c: Capture, type: string) => {
   const found = c.resources.filter((r) => r.type === type);
@@ -60,7 +60,7 @@ it("refuses a pooler login without the project ref, before anything registers", 
 
 describe("verify-ca and verify-full", () => {
   let dir: string;
-  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), "ca-"))));
+  beforeAll(() => (dir = tempDir("ca-")));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("are refused without the project's CA certificate", async () => {
