@@ -28,6 +28,7 @@ import { exitCleanlyOnSignals, temporaryFolder } from "./lifecycle";
 import { captureStack } from "./run";
 import { manifestFiles, manifests, validateManifests } from "./k8s/manifests";
 import { renderSql } from "./sql/render";
+import { checkStackConfig } from "./preview/cliConfig";
 import { PreviewOptions, previewExitCode, previewStack, renderPreview } from "./preview/preview";
 import { ROOT, isStackName } from "./stackConfig";
 import { PgMajor, VerifyStartError } from "./verify/postgres";
@@ -219,7 +220,9 @@ export async function plan(options: PlanOptions): Promise<number> {
         cannotVerify = err.message;
       }
     }
-    const failed = problems.length > 0 || cannotVerify !== undefined || (report?.mismatches ?? 0) > 0;
+    // What `pulumi preview` itself would refuse in the stack file before the program runs.
+    const cliErrors = checkStackConfig(options.stack, options.root ?? ROOT).filter((f) => f.level === "error");
+    const failed = problems.length > 0 || cannotVerify !== undefined || (report?.mismatches ?? 0) > 0 || cliErrors.length > 0;
     const shown = failed ? failedDest : dest;
 
     const out: string[] = [];
@@ -235,6 +238,7 @@ export async function plan(options: PlanOptions): Promise<number> {
     else out.push("", "Verification on PostgreSQL: skipped (--no-verify)");
     const issues = [
       ...(c.warnings ?? []).map((w) => `warning: ${w}`),
+      ...cliErrors.map((f) => `Pulumi CLI would refuse: ${f.message}`),
       ...problems.map((p) => `INVALID ${p.object}: ${p.message}`),
       ...(cannotVerify ? [`verification could not start: ${cannotVerify}`] : []),
       ...(report?.mismatches ? [`${report.mismatches} verification mismatches: see ${join(shown, "privileges.txt")}`] : []),

@@ -2,7 +2,7 @@
  * The Pulumi CLI's config rules (tools/preview/cliConfig.ts) on the committed stack files, and on
  * files that break each rule.
  */
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { checkStackConfig, looksLikeCiphertext } from "../../../tools/preview/cliConfig";
@@ -61,3 +61,15 @@ it("tells a ciphertext from a placeholder", () => {
   expect(looksLikeCiphertext("v1:placeholder-set-with-pulumi-config-set-secret")).toBe(false);
   expect(looksLikeCiphertext("offline-placeholder")).toBe(false);
 });
+
+it("the offline plan fails, and says why, on a stack file the CLI would refuse", async () => {
+  const { plan } = await import("../../../tools/plan");
+  writeFileSync(
+    join(dir, "Pulumi.dev.yaml"),
+    readFileSync(join(ROOT, "Pulumi.dev.yaml"), "utf8") + "  volteryde-infra:adminPassword:\n    secure: v1:placeholder-set-with-pulumi-config-set-secret\n",
+  );
+  let report = "";
+  const code = await plan({ stack: "dev", root: dir, out: join(dir, "out"), verify: false, write: (t) => (report += t) });
+  expect(code).toBe(1);
+  expect(report).toContain('Pulumi CLI would refuse: volteryde-infra:adminPassword: the secure value "v1:placeholder-set-with-" is not a ciphertext');
+}, 60_000);
