@@ -1,10 +1,10 @@
-/** Jest transpiles only (isolatedModules); `npm run typecheck` runs tsc --strict separately. */
+/** Jest transpiles only (isolatedModules), with esbuild (jest.esbuild.cjs); `npm run typecheck` runs tsc --strict separately. */
 module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   transform: {
-    "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
+    "^.+\\.ts$": "<rootDir>/jest.esbuild.cjs",
   },
   // Examples import the consumer package by its name, as another project would (tsconfig `paths`).
   moduleNameMapper: { "^@volteryde/platform-outputs$": "<rootDir>/packages/platform-outputs/src/index.ts" },

@@ -114,9 +114,18 @@ export const plain = (r: CapturedResource) => reveal(r.inputs) as Record<string,
 // ---------------------------------------------------------------------------------------------
 // Added for the credentials tests (test/components/credentials/*.test.ts)
 
-/** `captureStack` with config overrides. */
+const captures = new Map<string, Promise<Capture>>();
+
+/**
+ * `captureStack` with config overrides, run once per test file for each stack and overrides:
+ * the program is deterministic under the mocks, and the tests only read captures.
+ */
 export function captureWith(stack: string, overrides: Record<string, unknown> = {}): Promise<Capture> {
-  return captureStack(stack, { overrides });
+  // An override set to undefined removes the key: it must not look like no override at all.
+  const key = JSON.stringify([stack, overrides], (_, v: unknown) => (v === undefined ? "[undefined]" : v));
+  let found = captures.get(key);
+  if (!found) captures.set(key, (found = captureStack(stack, { overrides })));
+  return found;
 }
 
 export type RuntimeSlot = "blue" | "green";

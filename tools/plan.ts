@@ -25,6 +25,7 @@ import { budgetSummary, budgetTable } from "./budget";
 import { Capture, reveal } from "./capture";
 import { LAYERS, capturedServices, graphStats, layerOf, mermaidOverview, mermaidService, perComponent, perType } from "./graph";
 import { exitCleanlyOnSignals, temporaryFolder } from "./lifecycle";
+import { Timings } from "./timings";
 import { captureStack } from "./run";
 import { manifestFiles, manifests, validateManifests } from "./k8s/manifests";
 import { renderSql } from "./sql/render";
@@ -43,6 +44,8 @@ export interface PlanOptions {
   readonly pgMajor?: PgMajor;
   /** Print every detail (types, components, secrets, stack outputs, the matrix), not only the summary. @default false */
   readonly verbose?: boolean;
+  /** Print how long each phase took (capture, each renderer, each step of the verification). @default false */
+  readonly timings?: boolean;
   /** Folder with Pulumi.yaml and the stack files. @default the repository */
   readonly root?: string;
   /** Where the report goes. @default process.stdout */
@@ -169,6 +172,7 @@ function removeAbandoned(out: string): void {
 
 export async function plan(options: PlanOptions): Promise<number> {
   const started = Date.now();
+  const timings = new Timings();
   const write = options.write ?? ((t) => process.stdout.write(t));
   const writeError = options.writeError ?? ((t) => process.stderr.write(t));
   const dest = join(options.out, options.stack);
@@ -187,33 +191,41 @@ export async function plan(options: PlanOptions): Promise<number> {
     throw err;
   }
   const captureMs = Date.now() - started;
+  timings.mark("capture (program under mocks)");
   mkdirSync(options.out, { recursive: true });
   removeAbandoned(options.out);
   const staging = temporaryFolder(`.plan-${process.pid}-`, options.out);
   try {
     const dir = staging.path;
     const stats = graphStats(c);
+    timings.mark("graph stats");
     // SecretValue serialises as "[secret]": nothing secret reaches these files.
     writeFileSync(join(dir, "graph.json"), JSON.stringify({ project: c.project, stack: c.stack, resources: c.resources, outputs: c.outputs }, null, 2));
     writeFileSync(join(dir, "outputs.json"), JSON.stringify(c.outputs, null, 2) + "\n");
+    timings.mark("write graph.json, outputs.json");
     writeFileSync(join(dir, "budget.txt"), budgetTable(c) + "\n");
+    timings.mark("connection budget");
     writeFileSync(join(dir, "overview.mmd"), mermaidOverview(c));
     const services = capturedServices(c);
     mkdirSync(join(dir, "services"));
     for (const key of services) writeFileSync(join(dir, "services", `${key}.mmd`), mermaidService(c, key));
+    timings.mark("Mermaid");
     writeFileSync(join(dir, "database.sql"), renderSql(c));
+    timings.mark("SQL");
     mkdirSync(join(dir, "kubernetes"));
     const objects = manifests(c);
     const files = manifestFiles(objects);
     for (const f of files) writeFileSync(join(dir, "kubernetes", f.file), f.yaml);
+    timings.mark("Kubernetes YAML");
     const problems = validateManifests(objects);
+    timings.mark("Kubernetes validation");
 
     let report: VerifyReport | undefined;
     let cannotVerify: string | undefined;
     if (options.verify && !problems.length) {
       write(`Verifying the database design on a throwaway PostgreSQL ${options.pgMajor ?? 17} (--no-verify skips)...\n`);
       try {
-        report = await verifyCapture(c, { pgMajor: options.pgMajor ?? 17 });
+        report = await verifyCapture(c, { pgMajor: options.pgMajor ?? 17, phase: (name) => timings.mark(name) });
         writeFileSync(join(dir, "privileges.txt"), formatMatrix(report) + "\n");
       } catch (err) {
         if (!(err instanceof VerifyStartError)) throw err;
@@ -261,6 +273,8 @@ export async function plan(options: PlanOptions): Promise<number> {
       out.push("", "Stack outputs:", JSON.stringify(c.outputs, null, 2));
       if (report) out.push("", formatMatrix(report));
     }
+    timings.mark("summary");
+    if (options.timings) out.push("", timings.format());
     write(out.join("\n") + "\n");
 
     if (failed) {
@@ -289,6 +303,7 @@ export function planCommand(): Command {
     .option("-o, --out <dir>", "output folder", join(ROOT, "out"))
     .option("--no-verify", "skip applying the database design to a throwaway PostgreSQL")
     .option("-v, --verbose", "print every detail, not only the summary", false)
+    .option("--timings", "print how long each phase took", false)
     .addOption(new Option("--pg <major>", "PostgreSQL major version of the verification").choices(["15", "17"]).default("17"))
     .option("--set <path=value>", "change preview: the stack's config with this value set, as `pulumi config set --path` (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option("--base <file>", "change preview: compare against this stack file (e.g. main's Pulumi.<stack>.yaml) instead of the stack's own");
@@ -296,11 +311,11 @@ export function planCommand(): Command {
 
 if (require.main === module) {
   exitCleanlyOnSignals();
-  const opts = planCommand().parse().opts<{ stack: string; out: string; verify: boolean; verbose: boolean; pg: string; set: string[]; base?: string }>();
+  const opts = planCommand().parse().opts<{ stack: string; out: string; verify: boolean; verbose: boolean; timings: boolean; pg: string; set: string[]; base?: string }>();
   const run =
     opts.set.length || opts.base
       ? changePreview({ stack: opts.stack, root: ROOT, sets: opts.set, base: opts.base })
-      : plan({ stack: opts.stack, out: opts.out, verify: opts.verify, verbose: opts.verbose, pgMajor: Number(opts.pg) as PgMajor });
+      : plan({ stack: opts.stack, out: opts.out, verify: opts.verify, verbose: opts.verbose, timings: opts.timings, pgMajor: Number(opts.pg) as PgMajor });
   run.then(
     (code) => process.exit(code),
     (err) => {

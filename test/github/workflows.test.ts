@@ -211,3 +211,20 @@ describe("credentials", () => {
     }
   });
 });
+
+describe("the language host's start", () => {
+  // Type safety is not lost: the jobs that run the program need the test job (tsc --strict),
+  // directly or through dev; only then may the host skip its own type-check.
+  it("previews and ups load the program transpile-only, and only after the tests", () => {
+    for (const [job, needs] of [
+      [pr.jobs.preview, "test"],
+      [main.jobs.dev, "test"],
+      [main.jobs.prod, "dev"],
+    ] as const) {
+      expect(job.env).toEqual({ PULUMI_NODEJS_TRANSPILE_ONLY: "true" });
+      expect(job.needs).toBe(needs);
+    }
+    expect(steps(main.jobs.test).map((s) => s.run).filter(Boolean)).toEqual(["npm test"]);
+    expect(steps(pr.jobs.test).map((s) => s.run).filter(Boolean)).toEqual(["npm test"]);
+  });
+});

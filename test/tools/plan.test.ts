@@ -128,12 +128,12 @@ describe("offline plan", () => {
 });
 
 /** `npm start` as a process (tsx), with its own temporary folder so that leftovers can be counted. */
-function start(args: string[], cwd = ROOT): { child: ChildProcess; tmp: string; done: Promise<{ code: number | null; stdout: string; stderr: string }>; output: () => string } {
+function start(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; tmp: string; done: Promise<{ code: number | null; stdout: string; stderr: string }>; output: () => string } {
   const tmp = tempDir("plan-tmp-");
   // As root the server runs as the postgres OS user, which must be able to enter it (else the
   // verifier falls back to /tmp, where this test could not count leftovers).
   chmodSync(tmp, 0o755);
-  const child = spawn(process.execPath, ["--import", "tsx", "tools/plan.ts", ...args], { cwd, env: { ...process.env, TMPDIR: tmp } });
+  const child = spawn(process.execPath, ["--import", "tsx", "tools/plan.ts", ...args], { cwd, env: { ...process.env, ...env, TMPDIR: tmp } });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d) => (stdout += d));
@@ -229,7 +229,8 @@ function alive(pid: number): boolean {
 
 it("a plan killed (SIGKILL) while initdb runs leaves no folder, and the next plan removes its staging folder", async () => {
   const out = tempDir("plan-");
-  const run = start(["--stack", "dev", "--out", out]);
+  // initdb must run, so not from the kept data folder (tools/verify/postgres.ts).
+  const run = start(["--stack", "dev", "--out", out], ROOT, { VERIFY_PG_TEMPLATE: "0" });
   const folder = () => readdirSync(run.tmp).find((f) => f.startsWith("verify-pg"));
   await until(() => folder() !== undefined && existsSync(join(run.tmp, folder()!, "pwfile")), 60_000);
   run.child.kill("SIGKILL");
@@ -270,3 +271,26 @@ it("two plans of one stack at once both succeed, and the folder is one whole pla
     expect(readdirSync(join(out, "dev", "kubernetes")).length).toBeGreaterThan(40);
   }
 }, 120_000);
+
+it("--timings prints each phase in the order it ran, and their total", async () => {
+  let report = "";
+  const code = await plan({ stack: "dev", out: tempDir("plan-"), verify: false, timings: true, write: (t) => (report += t) });
+  expect(code).toBe(0);
+  const phases = [...report.slice(report.indexOf("Timings:")).matchAll(/^ {2}(\S.*?) +\d+ ms$/gm)].map((m) => m[1]);
+  expect(phases).toEqual([
+    "start (Node.js, tsx, modules)",
+    "capture (program under mocks)",
+    "graph stats",
+    "write graph.json, outputs.json",
+    "connection budget",
+    "Mermaid",
+    "SQL",
+    "Kubernetes YAML",
+    "Kubernetes validation",
+    "summary",
+    "total",
+  ]);
+  let plain = "";
+  await plan({ stack: "dev", out: tempDir("plan-"), verify: false, write: (t) => (plain += t) });
+  expect(plain).not.toMatch(/Timings:/);
+});

@@ -15,10 +15,17 @@
  *  - a killed run left the postmaster running on its port: a watchdog (`watchdog.cjs`) stops it
  *    and removes the folder when this process goes away, whatever the way;
  *  - the port: a free port can be taken by someone else before the server binds it, so a bind
- *    failure is retried on another port.
+ *    failure is retried on another port;
+ *  - initdb takes one to three seconds, most of a verification's start: the first run keeps a
+ *    copy of the fresh data folder under node_modules/.cache/verify-postgres/ (mode 700, next to
+ *    jest's cache, outside the temporary folder that must stay empty), keyed by everything initdb
+ *    was given and by the initdb binary's identity, and later runs copy it (`cp -a`) instead.
+ *    It holds nothing secret: the bootstrap superuser's password is a constant of server.ts and
+ *    the server listens on 127.0.0.1 only. VERIFY_PG_TEMPLATE=0 turns it off.
  */
 import { ChildProcessByStdio, execFileSync, spawn } from "child_process";
-import { chmodSync, chownSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "fs";
+import { createHash } from "crypto";
+import { chmodSync, chownSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "fs";
 import { createServer } from "net";
 import { tmpdir } from "os";
 import { dirname, join, resolve } from "path";
@@ -45,6 +52,8 @@ export interface PostgresOptions {
   /** `-c name=value` pairs and other flags for the postmaster. */
   readonly postgresFlags: readonly string[];
   readonly log: (line: string) => void;
+  /** Told when each step of the start ends (`npm start -- --timings`). */
+  readonly phase?: (name: string) => void;
 }
 
 export interface RunningPostgres {
@@ -60,6 +69,7 @@ interface Account {
 }
 
 const WATCHDOG = join(__dirname, "watchdog.cjs");
+const TEMPLATES = join(__dirname, "..", "..", "node_modules", ".cache", "verify-postgres");
 const PORT_ATTEMPTS = 5;
 
 /** `native/` of the binary package for this platform: 17 from our dependencies, 15 from the alias's. */
@@ -213,6 +223,61 @@ class Guard {
 
 const tail = (output: string) => output.trim().split("\n").slice(-3).join(" ");
 
+/**
+ * Where the initialised data folder for these options is kept: a different initdb binary (a new
+ * install, another copy), another user or other flags get another folder. Undefined when off.
+ */
+function templateFolder(options: PostgresOptions, initdb: string, account: Account | undefined): string | undefined {
+  if (process.env.VERIFY_PG_TEMPLATE === "0") return undefined;
+  const bin = statSync(initdb);
+  const key = createHash("sha256")
+    .update(JSON.stringify([options.major, options.superuser, options.password, options.authMethod, options.initdbFlags, account?.uid ?? process.getuid?.(), bin.dev, bin.ino, bin.size, bin.mtimeMs, bin.mode]))
+    .digest("hex")
+    .slice(0, 16);
+  return join(TEMPLATES, `pg${options.major}-${key}`);
+}
+
+/** `cp -a`: keeps modes and, as root, the server user's ownership; false when it failed. */
+function copyTree(from: string, to: string): boolean {
+  try {
+    execFileSync("cp", ["-a", from, to], { stdio: "ignore" });
+    return true;
+  } catch {
+    rmSync(to, { recursive: true, force: true });
+    return false;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+/** Keeps a fresh data folder as the template; another run may be doing the same at once. */
+function keepTemplate(data: string, template: string): void {
+  try {
+    mkdirSync(TEMPLATES, { recursive: true, mode: 0o700 });
+    // Copies abandoned by runs that were killed while making them.
+    for (const f of readdirSync(TEMPLATES)) {
+      const pid = Number(/\.tmp-(\d+)$/.exec(f)?.[1]);
+      if (pid && pid !== process.pid && !alive(pid)) rmSync(join(TEMPLATES, f), { recursive: true, force: true });
+    }
+    const aside = `${template}.tmp-${process.pid}`;
+    if (!copyTree(data, aside)) return;
+    try {
+      renameSync(aside, template);
+    } catch {
+      rmSync(aside, { recursive: true, force: true }); // another run kept one first
+    }
+  } catch {
+    // Only a cache: the next run runs initdb again.
+  }
+}
+
 /** Initialises a data folder in a private working folder and starts a server on a free local port. */
 export async function launchPostgres(options: PostgresOptions): Promise<RunningPostgres> {
   const native = nativeFolder(options.major);
@@ -234,26 +299,37 @@ export async function launchPostgres(options: PostgresOptions): Promise<RunningP
       hydrateSymlinks(native, staged);
       bin = join(staged, "bin");
     }
+    options.phase?.("server: stage binaries");
     const data = join(work.path, "data");
-    const passwordFile = join(work.path, "pwfile");
-    writeFileSync(passwordFile, `${options.password}\n`, { mode: 0o600 });
-    if (account) chownSync(passwordFile, account.uid, account.gid);
     const initdb = join(bin, "initdb");
-    const init = await guard.run(
-      initdb,
-      [`--pgdata=${data}`, `--auth=${options.authMethod}`, `--username=${options.superuser}`, `--pwfile=${passwordFile}`, "--lc-messages=C", ...options.initdbFlags],
-      account,
-    );
-    unlinkSync(passwordFile);
-    const initEnded: Ended = init === "ready" ? { exit: 0, signal: null } : init.ended;
-    if ("error" in initEnded) throw new VerifyStartError(cannotRun(initdb, initEnded.error, account));
-    if (initEnded.exit !== 0) throw new VerifyStartError(`initdb failed (exit ${initEnded.exit}): ${tail(init === "ready" ? "" : init.output)}`);
+    const template = templateFolder(options, join(native, "bin", "initdb"), account);
+    if (template && existsSync(join(template, "PG_VERSION")) && copyTree(template, data)) {
+      options.phase?.("server: data folder from the template");
+    } else {
+      const passwordFile = join(work.path, "pwfile");
+      writeFileSync(passwordFile, `${options.password}\n`, { mode: 0o600 });
+      if (account) chownSync(passwordFile, account.uid, account.gid);
+      const init = await guard.run(
+        initdb,
+        [`--pgdata=${data}`, `--auth=${options.authMethod}`, `--username=${options.superuser}`, `--pwfile=${passwordFile}`, "--lc-messages=C", ...options.initdbFlags],
+        account,
+      );
+      unlinkSync(passwordFile);
+      const initEnded: Ended = init === "ready" ? { exit: 0, signal: null } : init.ended;
+      if ("error" in initEnded) throw new VerifyStartError(cannotRun(initdb, initEnded.error, account));
+      if (initEnded.exit !== 0) throw new VerifyStartError(`initdb failed (exit ${initEnded.exit}): ${tail(init === "ready" ? "" : init.output)}`);
+      if (template) keepTemplate(data, template);
+      options.phase?.("server: initdb");
+    }
 
     const postgres = join(bin, "postgres");
     for (let attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
       const port = await freePort();
       const started = await guard.run(postgres, ["-D", data, "-p", String(port), ...options.postgresFlags], account, "database system is ready to accept connections");
-      if (started === "ready") return { port, folder: work.path, stop };
+      if (started === "ready") {
+        options.phase?.("server: start");
+        return { port, folder: work.path, stop };
+      }
       const ended = started.ended;
       if ("error" in ended) throw new VerifyStartError(cannotRun(postgres, ended.error, account));
       // Someone took the port between our check and the server's bind: try another.

@@ -24,7 +24,7 @@ const SUPERUSER_PASSWORD = "bootstrap-only";
 const ADMIN_PASSWORD = "admin-password-for-verification";
 
 /** Starts a server, prepares the Supabase-like admin and the database, and returns it. */
-export async function startServer(major: PgMajor, database: string, log: (line: string) => void = () => undefined): Promise<Server> {
+export async function startServer(major: PgMajor, database: string, log: (line: string) => void = () => undefined, phase?: (name: string) => void): Promise<Server> {
   // A private working folder, the `postgres` OS user when we run as root, a free port, and a
   // watchdog that stops the server if this process dies: see ./postgres.ts.
   const pg = await launchPostgres({
@@ -35,6 +35,7 @@ export async function startServer(major: PgMajor, database: string, log: (line: 
     initdbFlags: ["--encoding=UTF8"],
     postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off", "-c", "max_connections=200"],
     log,
+    phase,
   });
   const port = pg.port;
 
@@ -54,6 +55,7 @@ export async function startServer(major: PgMajor, database: string, log: (line: 
     }
     // Supabase's roles as its images set them up (tools/verify/supabase.ts); no setting beyond them.
     await bootstrapSupabase(config(SUPERUSER, SUPERUSER_PASSWORD, database), database, ADMIN_PASSWORD);
+    phase?.("server: Supabase roles");
   } catch (err) {
     await pg.stop();
     throw err;

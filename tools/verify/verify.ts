@@ -241,6 +241,8 @@ export interface VerifyOptions {
    * graph. Only for proving that the verifier catches it (test/tools/verify.test.ts).
    */
   readonly extraSql?: readonly string[];
+  /** Told when each step ends (`npm start -- --timings`). */
+  readonly phase?: (name: string) => void;
 }
 
 /** The admin's session as Supabase runs it: every statement passes supautils' checks first. */
@@ -283,7 +285,7 @@ export async function verifyCapture(c: Capture, options: VerifyOptions): Promise
   const started = Date.now();
   const model = databaseModel(c);
   const declared = new Declared(model);
-  const server = await startServer(options.pgMajor, model.database, options.log);
+  const server = await startServer(options.pgMajor, model.database, options.log, options.phase);
   const checks: Check[] = [];
   const matrix: MatrixCell[] = [];
   let statementsApplied = 0;
@@ -315,6 +317,7 @@ export async function verifyCapture(c: Capture, options: VerifyOptions): Promise
       record(server.admin.user, `without the provider's grant: ALTER DEFAULT PRIVILEGES FOR ROLE ${s.owner}`, false, await attempt(admin, `ALTER DEFAULT PRIVILEGES FOR ROLE "${s.owner}" GRANT SELECT ON TABLES TO PUBLIC`));
     }
 
+    options.phase?.("verify: apply database.sql");
     // 2. Each migrator creates its service's objects; all must belong to the owner role.
     for (const s of services) {
       const migrator = s.migrators[0];
@@ -344,6 +347,7 @@ export async function verifyCapture(c: Capture, options: VerifyOptions): Promise
       });
     }
 
+    options.phase?.("verify: migrations");
     // 3. The catalog, with the migrations' objects in it, is what the model says: the model the
     // audit compares a live database with is the one this server proves.
     const catalog = await readCatalog((sql, params) => admin.query(sql, params), { schemas: [...model.schemas.keys(), "public"], roles: [...model.roles.keys()] });
@@ -357,6 +361,7 @@ export async function verifyCapture(c: Capture, options: VerifyOptions): Promise
       detail: catalogDifferences.length ? catalogDifferences.join("; ") : undefined,
     });
 
+    options.phase?.("verify: catalog");
     // 4. Runtime users: their work succeeds, row-level security applies, attacks fail.
     const readonlyProbes: { role: string; password: string; service: ServiceUnderTest; readonly: string }[] = [];
     for (const s of services) {
@@ -418,32 +423,41 @@ export async function verifyCapture(c: Capture, options: VerifyOptions): Promise
       }
     }
 
+    options.phase?.("verify: runtime users");
     // 5. The Data API: PostgREST logs in as authenticator and switches, per request, to the role
     // the JWT names (SET LOCAL ROLE inside the request's transaction).
     await dataApi(server, admin, services, record, checks, clients);
 
+    options.phase?.("verify: Data API");
     // 6. The privilege matrix: every login x every schema (and public) x every operation.
     const logins = [
       ...services.flatMap((s) => [...s.logins, ...s.migrators].map((role) => ({ role, password: declared.password(role) }))),
       ...readonlyProbes.map((p) => ({ role: p.role, password: p.password })),
     ];
     const schemas = services.map((s) => s.schema);
-    for (const { role, password } of logins) {
-      const client = await connect(server, role, password);
-      clients.push(client);
-      for (const schema of [...schemas, "public"]) {
-        for (const operation of OPERATIONS) {
-          if (schema === "public" && operation !== "create") continue;
-          const error = await attempt(client, OPERATION_SQL[operation](schema));
-          const actual = error === undefined;
-          const probeOf = readonlyProbes.find((p) => p.role === role);
-          const expected = declared.expected(probeOf ? probeOf.readonly : role, schema, operation);
-          // A denial must be a permission error, not a typo in the probe.
-          const cellOk = expected ? actual : isPermissionError(error);
-          matrix.push({ role, schema, operation, expected, actual: cellOk ? expected : actual, error: error?.message });
+    // One session per login, all at once: a cell depends only on the login's privileges (every
+    // probe is rolled back), so the rows come out the same as one after another, in login order.
+    const rows = await Promise.all(
+      logins.map(async ({ role, password }) => {
+        const client = await connect(server, role, password);
+        clients.push(client);
+        const cells: MatrixCell[] = [];
+        for (const schema of [...schemas, "public"]) {
+          for (const operation of OPERATIONS) {
+            if (schema === "public" && operation !== "create") continue;
+            const error = await attempt(client, OPERATION_SQL[operation](schema));
+            const actual = error === undefined;
+            const probeOf = readonlyProbes.find((p) => p.role === role);
+            const expected = declared.expected(probeOf ? probeOf.readonly : role, schema, operation);
+            // A denial must be a permission error, not a typo in the probe.
+            const cellOk = expected ? actual : isPermissionError(error);
+            cells.push({ role, schema, operation, expected, actual: cellOk ? expected : actual, error: error?.message });
+          }
         }
-      }
-    }
+        return cells;
+      }),
+    );
+    matrix.push(...rows.flat());
 
     const family = familyOf(services, readonlyProbes.map((p) => p.role));
     const families: Record<string, { allowed: number; attacks: number }> = {};
@@ -474,8 +488,10 @@ export async function verifyCapture(c: Capture, options: VerifyOptions): Promise
       mismatches: [...checks.filter((x) => !x.ok), ...matrix.filter((m) => m.actual !== m.expected)].length,
     };
   } finally {
+    options.phase?.("verify: privilege matrix");
     await Promise.allSettled(clients.map((cl) => cl.end()));
     await server.stop();
+    options.phase?.("server: stop");
   }
 }
 

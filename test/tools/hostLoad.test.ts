@@ -1,0 +1,16 @@
+/**
+ * The path previews and ups take (the workflows set PULUMI_NODEJS_TRANSPILE_ONLY=true): the
+ * program loaded by @pulumi/pulumi's language-host entry and its own ts-node, not by jest or
+ * tsx, registers the stack and exports the output contract, for both stacks.
+ */
+import { loadUnderHost } from "../../tools/loader/hostLoad";
+import { tempDir } from "../tempDirs";
+
+describe("the program under the Pulumi language host, transpile-only", () => {
+  it.each(["dev", "prod"])("%s loads and exports the stack outputs", async (stack) => {
+    const result = await loadUnderHost(stack, { typeCheck: false, tmpdir: tempDir("host-load-") });
+    expect(result.outputs).toEqual(["contractVersion", "database", "environment", "kubernetes", "platformSecrets", "services"]);
+    // Everything the offline plan captures for the stack, plus the root Stack resource.
+    expect(result.resources).toBe(stack === "dev" ? 358 : 387);
+  });
+});
