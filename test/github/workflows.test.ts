@@ -5,10 +5,10 @@
  * dev then approved prod on main; AWS only through OIDC, Pulumi only through its secret.
  */
 import { spawnSync } from "child_process";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { readFileSync, readdirSync, writeFileSync } from "fs";
 import { join } from "path";
 import YAML from "yaml";
+import { tempDir } from "../tempDir";
 
 const ROOT = join(__dirname, "..", "..");
 const WORKFLOWS = ["pull-request.yml", "main.yml", "audit.yml"].map((f) => `.github/workflows/${f}`);
@@ -49,7 +49,7 @@ describe("GitHub's workflow parser", () => {
   });
 
   it("does find errors: an unknown trigger, a step with uses and run, a broken expression, an action without runs", () => {
-    const dir = mkdtempSync(join(tmpdir(), "workflows-"));
+    const dir = tempDir("workflows-");
     const workflow = join(dir, "broken.yml");
     writeFileSync(workflow, "on: pushy\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - uses: actions/checkout@v7\n        run: echo\n      - run: echo ${{ github.sha( }}\n");
     const action = join(dir, "action.yml");

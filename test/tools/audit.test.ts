@@ -4,12 +4,12 @@
  * undone. The scenario runs as its own process (test/tools/auditScenario.ts).
  */
 import { spawnSync } from "child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { readFileSync, writeFileSync } from "fs";
 import { join } from "path";
 import type { Difference } from "../../tools/audit/compare";
 import { clientConfig } from "../../tools/audit/cli";
 import type { ScenarioInput } from "./auditScenario";
+import { tempDir } from "../tempDir";
 
 const ROOT = join(__dirname, "..", "..");
 
@@ -109,7 +109,7 @@ const TAMPERINGS: { name: string; sql: string[]; undo: string[]; facts: string[]
 
 let scenario: Scenario;
 beforeAll(() => {
-  const dir = mkdtempSync(join(tmpdir(), "audit-"));
+  const dir = tempDir("audit-");
   const input: ScenarioInput = {
     stack: "prod",
     pg: 17,

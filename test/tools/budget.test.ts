@@ -1,11 +1,9 @@
 /** The budget table the offline plan prints, read from the captured graph. */
-import { mkdtempSync } from "fs";
-import { tmpdir } from "os";
-import { join } from "path";
 import { budgetTable, recordedBudget } from "../../tools/budget";
 import { plan } from "../../tools/plan";
 import { captureStack } from "../../tools/run";
 import { handmade, handmadeCapture } from "../handmadeGraph";
+import { tempDir } from "../tempDir";
 
 it("prints pools, ceiling and clients per kind, the totals, the limits and the headroom (dev)", async () => {
   const c = await captureStack("dev");
@@ -31,7 +29,7 @@ it("says so when a capture holds no budget", () => {
 
 it("the offline plan prints it (prod)", async () => {
   let report = "";
-  const code = await plan({ stack: "prod", out: mkdtempSync(join(tmpdir(), "plan-")), verify: false, write: (t) => (report += t) });
+  const code = await plan({ stack: "prod", out: tempDir("plan-"), verify: false, write: (t) => (report += t) });
   expect(code).toBe(0);
   expect(report).toContain("Connection budget: compute xl, max_connections 240 (3 superuser-reserved, 48 for Supabase's services), pool size 5");
   expect(report).toContain("  total                                   32     160     604\n  limit                                   50     189    1000\n");

@@ -4,12 +4,15 @@
  * JSON; this test reads the report.
  */
 import { spawnSync } from "child_process";
-import { mkdtempSync, readFileSync } from "fs";
-import { tmpdir } from "os";
+import { readFileSync } from "fs";
 import { join } from "path";
 import type { VerifyReport } from "../../tools/verify/verify";
+import { tempDir } from "../tempDir";
 
 const ROOT = join(__dirname, "..", "..");
+/** A verifier run is killed after this; each test (which may start one) gets a minute more. */
+const RUN_TIMEOUT_MS = 240_000;
+jest.setTimeout(RUN_TIMEOUT_MS + 60_000);
 
 type Run = { code: number | null; output: string; report: VerifyReport };
 const runs = new Map<string, Run>();
@@ -22,10 +25,10 @@ function verify(stack: string, pg: number, extraSql: string[] = []): Run {
 }
 
 function runVerifier(stack: string, pg: number, extraSql: string[]): Run {
-  const json = join(mkdtempSync(join(tmpdir(), "verify-report-")), "report.json");
+  const json = join(tempDir("verify-report-"), "report.json");
   const args = ["--import", "tsx", "tools/verify/cli.ts", "--stack", stack, "--pg", String(pg), "--json", json];
   if (extraSql.length) args.push("--extra-sql", ...extraSql);
-  const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", timeout: 240_000 });
+  const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", timeout: RUN_TIMEOUT_MS });
   if (run.error) throw run.error;
   let report: VerifyReport;
   try {
