@@ -74,6 +74,28 @@ describe.each(["dev", "prod"])("%s: every pod", (stack) => {
     expect(kinds).toHaveLength(21);
   });
 
+  it("names its container after its role, and labels its pods with their component (NetworkPolicies select on it)", () => {
+    const pods = podBearing(captures[stack]);
+    expect(pods).toHaveLength(21);
+    for (const r of pods) {
+      const pod = inputs(r).spec.template;
+      const [container, component] = r.type === JOB ? ["migrate", "migration"] : r.name === "temporal-deployment" ? ["worker", "worker"] : [r.name.replace(/-deployment$/, ""), "api"];
+      expect([r.name, pod.spec.containers.map((k: any) => k.name)]).toEqual([r.name, [container]]);
+      expect([r.name, pod.metadata.labels["app.kubernetes.io/component"], pod.metadata.labels["app.kubernetes.io/part-of"]]).toEqual([r.name, component, "volteryde"]);
+    }
+  });
+
+  it("spreads only in prod, and only Deployments: zones and hosts", () => {
+    const pods = podBearing(captures[stack]);
+    expect(pods).toHaveLength(21);
+    for (const r of pods) {
+      const keys = (inputs(r).spec.template.spec.topologySpreadConstraints ?? []).map((t: any) => t.topologyKey);
+      const expected = stack === "prod" && r.type === DEPLOYMENT ? ["topology.kubernetes.io/zone", "kubernetes.io/hostname"] : [];
+      expect([r.name, keys]).toEqual([r.name, expected]);
+      expect([r.name, inputs(r).spec.template.spec.topologySpreadConstraints === undefined]).toEqual([r.name, expected.length === 0]);
+    }
+  });
+
   it("is restricted: exact pod and container security contexts, no service-account token, only /tmp writable", () => {
     const pods = podBearing(captures[stack]);
     expect(pods).toHaveLength(21);
