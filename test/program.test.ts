@@ -46,6 +46,7 @@ describe.each(STACKS)("%s stack graph", (stack) => {
 
   it("names components volteryde:<module>:<Type> and children after their component", () => {
     const c = captures[stack];
+    expect(c.resources.filter((x) => !x.custom).length).toBeGreaterThan(30);
     for (const r of c.resources.filter((x) => !x.custom)) expect(r.type).toMatch(/^volteryde:[a-z]+:[A-Z][A-Za-z]+$/);
     for (const r of c.resources) {
       const parent = parentOf(c, r);

@@ -15,6 +15,8 @@ const providerInputs = (c: Capture, type: string) => {
 };
 const PG = "pulumi:providers:postgresql";
 const K8S = "pulumi:providers:kubernetes";
+const AWS = "pulumi:providers:aws";
+const RANDOM = "pulumi:providers:random";
 
 it.each([
   // maxConnections: database.providerMaxConnections (4), at most the pooler's pool size (dev 1, prod 5).
@@ -43,6 +45,15 @@ it.each([
     enableConfigMapMutable: "true",
     enableSecretMutable: "true",
   });
+  // The secrets' region, and tags on everything AWS holds for the stack.
+  expect(providerInputs(c, AWS)).toEqual({
+    region: "sa-east-1",
+    defaultTags: JSON.stringify({ tags: { ManagedBy: "pulumi", Project: "volteryde", Environment: stack } }),
+    // @pulumi/aws 7.48.0 provider.js sets these two when the program does not.
+    skipCredentialsValidation: "false",
+    skipRegionValidation: "true",
+  });
+  expect(providerInputs(c, RANDOM)).toEqual({});
 }, 60_000);
 
 it("derives databaseUsername from a custom admin login, and takes the plain role on the direct host", async () => {

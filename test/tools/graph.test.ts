@@ -67,6 +67,7 @@ describe("the real program's graph", () => {
 
   it("has no cycle and every dependency and parent points at a registered resource", () => {
     const urns = new Set(c.resources.map((r) => r.urn));
+    expect(c.resources.flatMap((r) => r.dependencies).length).toBeGreaterThan(100);
     for (const r of c.resources) {
       for (const d of r.dependencies) expect(urns).toContain(d);
       if (r.parent) expect(urns).toContain(r.parent);

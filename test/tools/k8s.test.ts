@@ -39,7 +39,9 @@ describe.each(CASES.map(([stack, mode]) => [`${stack}/${mode}`]))("%s", (label) 
     expect(objects.filter((o) => o.kind === "NetworkPolicy")).toHaveLength(13);
     expect(k.includes("autoscaling/v2/HorizontalPodAutoscaler")).toBe(label.includes("autoscaled"));
     if (label.startsWith("prod")) {
-      for (const d of objects.filter((o) => o.kind === "Deployment")) expect(d.spec.template.spec.topologySpreadConstraints).toHaveLength(2);
+      const deployments = objects.filter((o) => o.kind === "Deployment");
+      expect(deployments).toHaveLength(11);
+      for (const d of deployments) expect(d.spec.template.spec.topologySpreadConstraints).toHaveLength(2);
     }
     if (label.includes("external-secrets")) {
       expect(k).not.toContain("v1/Secret");
@@ -61,7 +63,13 @@ it("renders one YAML file per object, secrets masked but their keys readable", (
   expect(secret.yaml).toContain('DATABASE_PASSWORD: "[secret]"');
   expect(secret.yaml).toContain('DATABASE_USERNAME: "[secret]"');
   // Jobs before the Deployments that wait for them.
-  const index = (suffix: string) => files.findIndex((f) => f.file.includes(suffix));
+  // Each file present exactly once (a missing one, index -1, would pass a plain `<`).
+  const index = (suffix: string) => {
+    const found = files.flatMap((f, i) => (f.file.includes(suffix) ? [i] : []));
+    expect([suffix, found.length]).toEqual([suffix, 1]);
+    return found[0];
+  };
+  expect(SERVICES).toHaveLength(10);
   for (const svc of SERVICES) expect(index(`-job-${svc.key}-migrate-`)).toBeLessThan(index(`-deployment-${svc.key}.yaml`));
 });
 

@@ -10,6 +10,9 @@ import type { VerifyReport } from "../../tools/verify/verify";
 import { tempDir } from "../tempDirs";
 
 const ROOT = join(__dirname, "..", "..");
+/** A verifier run is killed after this; each test (which may start one) gets a minute more. */
+const RUN_TIMEOUT_MS = 240_000;
+jest.setTimeout(RUN_TIMEOUT_MS + 60_000);
 
 type Run = { code: number | null; output: string; report: VerifyReport };
 const runs = new Map<string, Run>();
@@ -25,7 +28,7 @@ function runVerifier(stack: string, pg: number, extraSql: string[]): Run {
   const json = join(tempDir("verify-report-"), "report.json");
   const args = ["--import", "tsx", "tools/verify/cli.ts", "--stack", stack, "--pg", String(pg), "--json", json];
   if (extraSql.length) args.push("--extra-sql", ...extraSql);
-  const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", timeout: 240_000 });
+  const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", timeout: RUN_TIMEOUT_MS });
   if (run.error) throw run.error;
   let report: VerifyReport;
   try {

@@ -225,10 +225,15 @@ describe("bad configuration", () => {
 
   it("does not echo a secret value that was stored in plain text", async () => {
     const run = captureStack("dev", { overrides: { adminPassword: "hunter2-plain" } });
+    // Refused (a capture that succeeded would leave nothing to check), and the message names the
+    // key and the fix without the value.
     const message = await run.then(
-      () => "",
+      () => {
+        throw new Error("a plain-text adminPassword was accepted");
+      },
       (e: Error) => e.message,
     );
+    expect(message).toContain("volteryde-infra:adminPassword: stored in plain text; set it again with `pulumi config set --secret adminPassword <value>`");
     expect(message).not.toContain("hunter2-plain");
   });
 

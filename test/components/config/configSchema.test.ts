@@ -62,6 +62,14 @@ describe("parseSettings overrides", () => {
     expect(auth.pool).toEqual({ max: 20, min: 2, idleTimeoutMillis: 30000 });
   });
 
+  it("takes a migration command of several words, per stack or per service, and refuses an empty one or an empty word", () => {
+    const s = parse({ defaults: { migrationCommand: ["node", "dist/migrate.js"] }, services: { booking: { migrationCommand: ["npx", "typeorm", "migration:run"] } } });
+    expect(s.services.find((x) => x.service.key === "auth")!.migrationCommand).toEqual(["node", "dist/migrate.js"]);
+    expect(s.services.find((x) => x.service.key === "booking")!.migrationCommand).toEqual(["npx", "typeorm", "migration:run"]);
+    expect(() => parse({ defaults: { migrationCommand: [] } })).toThrow("defaults.migrationCommand");
+    expect(() => parse({ defaults: { migrationCommand: ["npm", ""] } })).toThrow("defaults.migrationCommand.1");
+  });
+
   it("applies per-service rotation overrides without touching the others", () => {
     const s = parse({ rotation: { active: "green", blue: "a" }, services: { payment: { rotation: { blue: "b" } } } });
     expect(s.services.find((x) => x.service.key === "payment")!.rotation).toEqual({ active: "green", blue: "b", green: "1", migrator: "1" });

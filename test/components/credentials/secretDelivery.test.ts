@@ -325,9 +325,10 @@ describe.each(IRSA_CASES.map((c) => [label(c), c] as const))("%s: the IRSA Secre
     const patterns = list(read[0].Resource);
     // AWS appends six random characters to a secret's ARN; `??????` matches exactly those, so no
     // other secret whose name merely starts the same.
-    for (const p of patterns) expect(p).toMatch(/^arn:aws:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[^*?]+-\?{6}$/);
     const arns = secretArns(c);
     expect(arns).toHaveLength(settings.services.length * 2 + 2);
+    expect(patterns).toHaveLength(arns.length);
+    for (const p of patterns) expect(p).toMatch(/^arn:aws:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[^*?]+-\?{6}$/);
     // A bijection: every secret of this stack is readable by exactly one pattern, every pattern reads one.
     for (const arn of arns) expect({ arn, patterns: patterns.filter((p) => iamPattern(p).test(arn)).length }).toEqual({ arn, patterns: 1 });
     for (const p of patterns) expect({ p, arns: arns.filter((a) => iamPattern(p).test(a)).length }).toEqual({ p, arns: 1 });

@@ -141,11 +141,13 @@ describe.each(VARIANTS.map((v) => [v.label, v] as const))("%s", (name, v) => {
 
   it("generates long URL-safe passwords, each kept by its own rotation value", () => {
     const c = cap();
+    // Every variant enables nine or ten services.
+    expect(services.length).toBeGreaterThanOrEqual(9);
     for (const s of services) {
       for (const slot of ["blue", "green", "migrator"] as const) {
         const r = find(c, RANDOM, `${s.service.key}-${slot}`);
         const inputs = plain(r);
-        expect(inputs.length).toBeGreaterThanOrEqual(32);
+        expect([r.name, inputs.length, inputs.minLower, inputs.minUpper, inputs.minNumeric]).toEqual([r.name, 40, 2, 2, 2]);
         // No special characters: nothing in the URL, a shell or YAML needs escaping.
         expect(inputs.special).toBe(false);
         expect(inputs.keepers).toEqual({ rotation: s.rotation[slot] });
@@ -280,7 +282,8 @@ describe.each(VARIANTS.map((v) => [v.label, v] as const))("%s", (name, v) => {
   it("platform secrets: JWT_SECRET (generated) and TEMPORAL_API_KEY (secret config), each alone in its own secret", () => {
     const c = cap();
     const jwt = find(c, RANDOM, "platform-jwt-secret");
-    expect(plain(jwt).length).toBeGreaterThanOrEqual(32);
+    // 64 letters and digits, about 380 bits: more than HS256's 256.
+    expect(plain(jwt).length).toBe(64);
     expect(plain(jwt).special).toBe(false);
     expect(plain(jwt).keepers).toEqual({ rotation: settings.secrets.jwtRotation });
     expect(childList(c, component(c, "PlatformSecrets", "platform")).filter((x) => !x.startsWith("kubernetes:"))).toEqual(
@@ -401,6 +404,7 @@ describe.each(VARIANTS.map((v) => [v.label] as const))("%s: every credential is 
     const secrets = knownSecrets(c);
     expect(leaksIn(c.outputs, secrets, "outputs")).toEqual([]);
     const hidden = secretStrings(c.outputs);
+    expect(secrets.size).toBeGreaterThan(20);
     for (const [label, value] of secrets) expect({ label, inOutputs: hidden.some((s) => s.includes(value)) }).toEqual({ label, inOutputs: false });
   });
 });

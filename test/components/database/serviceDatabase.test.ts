@@ -83,6 +83,8 @@ describe("connection limits and timeouts come from config", () => {
 describe("secrets and protection", () => {
   it("gives every login role a secret password from its RandomPassword", () => {
     const c = captures.dev;
+    // dev: 30 logins (blue, green, migrator per service), 20 NOLOGIN roles (owner, app).
+    expect(c.resources.filter((x) => x.type === ROLE).map((x) => plain(x).login).sort()).toEqual([...Array(20).fill(false), ...Array(30).fill(true)]);
     for (const r of c.resources.filter((x) => x.type === ROLE && plain(x).login === true)) {
       expect(r.inputs.password).toBeInstanceOf(SecretValue);
       expect(r.propertyDependencies.password).toHaveLength(1);
@@ -189,6 +191,7 @@ describe("grants and default privileges", () => {
       const lane = (r: CapturedResource) => (r.type === DEFAULTS ? "defaults" : String(plain(r).objectType));
       const lanes = new Map<string, CapturedResource[]>();
       for (const r of inSchema) lanes.set(lane(r), [...(lanes.get(lane(r)) ?? []), r]);
+      expect([key, [...lanes.keys()].sort()]).toEqual([key, ["defaults", "function", "schema", "sequence", "table"]]);
       for (const members of lanes.values()) {
         // Within a lane, each member (but the first) explicitly waits for the previous one.
         const firsts = members.filter((m) => m.explicitDependencies.length === 0);
@@ -199,7 +202,9 @@ describe("grants and default privileges", () => {
       }
     }
     // No explicit dependency crosses from one service's database component to another's.
-    for (const r of c.resources.filter((x) => x.type.startsWith("postgresql:"))) {
+    const chained = c.resources.filter((x) => x.type.startsWith("postgresql:") && x.explicitDependencies.length > 0);
+    expect(chained.length).toBeGreaterThan(30);
+    for (const r of chained) {
       for (const d of r.explicitDependencies) expect(c.resources.find((x) => x.urn === d)!.parent).toBe(r.parent);
     }
   });
