@@ -93,9 +93,12 @@ function candidateUrns(r: CapturedResource, oldUrnOf: (urn: string) => string | 
   const type = typeChain.split("$").pop()!;
   for (const a of r.options.aliases) {
     // The SDK sends `{urn}` or `{spec: {name, type, parentUrn | noParent, ...}}`; "" means unchanged.
-    const spec = ((a as { spec?: unknown }).spec ?? a) as { name?: string; type?: string; parentUrn?: string; urn?: string };
-    if ((a as { urn?: string }).urn) out.push((a as { urn: string }).urn);
-    if (spec.urn) out.push(spec.urn);
+    const urn = (a as { urn?: string }).urn;
+    if (urn) {
+      out.push(urn);
+      continue;
+    }
+    const spec = ((a as { spec?: unknown }).spec ?? a) as { name?: string; type?: string; parentUrn?: string };
     const aliasName = spec.name || name;
     const aliasType = spec.type || type;
     const parentUrn = spec.parentUrn;
