@@ -9,6 +9,9 @@ module.exports = {
   // Examples import the consumer package by its name, as another project would (tsconfig `paths`).
   moduleNameMapper: { "^@volteryde/platform-outputs$": "<rootDir>/packages/platform-outputs/src/index.ts" },
   testTimeout: 120000,
+  // One capture cache per run: files that capture the same stack and config share it (tools/captureCache.ts).
+  globalSetup: "<rootDir>/test/captureCache.setup.cjs",
+  globalTeardown: "<rootDir>/test/captureCache.teardown.cjs",
   // Two cores: the real-PostgreSQL suites wait on child processes while captures run beside them.
   maxWorkers: 2,
   // Inside the clone rather than the temporary folder: a test run leaves nothing there.

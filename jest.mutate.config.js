@@ -5,8 +5,14 @@
  */
 const base = require("./jest.config");
 
+// However jest was started: a mutant must never read a capture of another program.
+delete process.env.VOLTERYDE_CAPTURE_CACHE;
+
 module.exports = {
   ...base,
+  // No capture cache: every mutant is another program in the same process (tools/captureCache.ts).
+  globalSetup: undefined,
+  globalTeardown: undefined,
   testMatch: [
     "<rootDir>/test/components/providers.test.ts",
     "<rootDir>/test/components/outputs.test.ts",

@@ -4,6 +4,7 @@
  */
 import { main } from "../program";
 import { Capture, CapturedResource, capture } from "./capture";
+import { CaptureKey, cacheFolder, readCached, writeCached } from "./captureCache";
 import { ROOT, readStackConfig, stackConfigFromObject } from "./stackConfig";
 
 export interface RunOptions {
@@ -32,5 +33,12 @@ export async function captureStack(stack: string, options: RunOptions = {}): Pro
       else secretKeys.delete(full);
     }
   }
-  return capture({ project: base.project, stack, config, secretKeys: [...secretKeys], sink: options.sink, program: () => main() as unknown as Record<string, unknown> });
+  const key: CaptureKey = { project: base.project, stack, config, secretKeys: [...secretKeys] };
+  // A test run's cache (tools/captureCache.ts); a sink wants the registrations as they happen.
+  const dir = options.sink ? undefined : cacheFolder();
+  const cached = dir ? readCached(dir, key) : undefined;
+  if (cached) return cached;
+  const c = await capture({ ...key, sink: options.sink, program: () => main() as unknown as Record<string, unknown> });
+  if (dir) writeCached(dir, key, c);
+  return c;
 }
