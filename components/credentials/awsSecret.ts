@@ -8,7 +8,8 @@
  * protected resource (pulumi/pulumi pkg/resource/deploy/step_generator.go): rotation would fail.
  * Not a component: the caller owns both resources (`parent`).
  */
-import * as aws from "@pulumi/aws";
+// The submodule, not the package root (which loads every AWS service module): components/providers.ts.
+import * as secretsmanager from "@pulumi/aws/secretsmanager";
 import * as pulumi from "@pulumi/pulumi";
 
 /** What every secret of a stack shares. */
@@ -50,9 +51,9 @@ export function storeJsonSecret(
   storage: SecretStorage,
   parent: pulumi.Resource,
   lock = false,
-): { readonly secret: aws.secretsmanager.Secret; readonly version: aws.secretsmanager.SecretVersion } {
+): { readonly secret: secretsmanager.Secret; readonly version: secretsmanager.SecretVersion } {
   const opts = { parent, retainOnDelete: storage.protect };
-  const stored = new aws.secretsmanager.Secret(
+  const stored = new secretsmanager.Secret(
     resourceName,
     {
       name: secret.name,
@@ -63,7 +64,7 @@ export function storeJsonSecret(
     },
     { ...opts, protect: storage.protect && lock },
   );
-  const version = new aws.secretsmanager.SecretVersion(
+  const version = new secretsmanager.SecretVersion(
     `${resourceName}-version`,
     // pulumi.secret: the SDK would mark it anyway; this keeps it secret if that ever changes.
     { secretId: stored.id, secretString: pulumi.secret(pulumi.jsonStringify(secret.value)) },

@@ -12,7 +12,8 @@
  * Policy documents are built with `pulumi.jsonStringify`, not `aws.iam.getPolicyDocument`: a
  * provider function call is a hidden network round trip in every preview.
  */
-import * as aws from "@pulumi/aws";
+// The submodule, not the package root (which loads every AWS service module): components/providers.ts.
+import * as iam from "@pulumi/aws/iam";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KMS_KEY_ARN } from "../config/configSchema";
@@ -90,7 +91,7 @@ export class ExternalSecretsStore extends pulumi.ComponentResource {
     }
     const issuer = oidc.issuer;
 
-    const role = new aws.iam.Role(
+    const role = new iam.Role(
       `${name}-role`,
       {
         description: "External Secrets Operator: reads this stack's Secrets Manager secrets; managed by Pulumi",
@@ -134,7 +135,7 @@ export class ExternalSecretsStore extends pulumi.ComponentResource {
         Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${args.region}.amazonaws.com` } },
       });
     }
-    const policy = new aws.iam.RolePolicy(
+    const policy = new iam.RolePolicy(
       `${name}-policy`,
       { role: role.name, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }) },
       { parent: this },
