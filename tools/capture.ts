@@ -326,12 +326,14 @@ let running = false;
  * The SDK records a stack trace for every resource and tracked promise; formatting them through
  * source maps (jest, tsx) costs more than the rest of a capture (3.5 s instead of 0.7 s for dev).
  * During a capture, traces are off; `CAPTURE_STACK_TRACES=1` keeps them for debugging a program
- * that throws.
+ * that throws. A trace is the message alone: the SDK's `Resource.callsites()` raises the limit to
+ * Infinity and parses the frames into a protobuf StackTrace per resource (@pulumi/pulumi
+ * resource.js, runtime/resource.js marshalStackTrace), which the capture never reads.
  */
 async function withoutStackTraces<T>(run: () => Promise<T>): Promise<T> {
   if (process.env.CAPTURE_STACK_TRACES === "1") return run();
   const saved = { prepare: Error.prepareStackTrace, limit: Error.stackTraceLimit };
-  Error.prepareStackTrace = (error, frames) => `${String(error)}${frames.map((f) => `\n    at ${String(f)}`).join("")}`;
+  Error.prepareStackTrace = (error) => String(error);
   Error.stackTraceLimit = 0;
   try {
     return await run();
