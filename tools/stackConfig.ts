@@ -40,10 +40,24 @@ export function stacks(root = ROOT): string[] {
     .sort();
 }
 
+/**
+ * Parsed YAML by file text. The file is read on every call, so an edited file is parsed again;
+ * the same text is parsed once (a test run reads the two stack files thousands of times, and
+ * parsing cost more than a small capture). Callers get a copy: a stack file is JSON-shaped.
+ */
+const parsedYaml = new Map<string, string>();
+const PARSED_YAML_KEEP = 32;
+
 /** Parses a YAML file; a syntax error becomes a ConfigError naming the file, line and column. */
 function readYaml(file: string): unknown {
+  const text = readFileSync(file, "utf8");
+  const known = parsedYaml.get(text);
+  if (known !== undefined) return JSON.parse(known);
   try {
-    return YAML.parse(readFileSync(file, "utf8"));
+    const value: unknown = YAML.parse(text);
+    if (parsedYaml.size >= PARSED_YAML_KEEP) parsedYaml.delete(parsedYaml.keys().next().value!);
+    parsedYaml.set(text, JSON.stringify(value) ?? "null");
+    return value;
   } catch (err) {
     if (!(err instanceof YAMLParseError)) throw err;
     const at = err.linePos?.[0];

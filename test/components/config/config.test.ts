@@ -3,13 +3,15 @@
  * value fails with a message naming the key, the value and what is allowed, before a single
  * resource (not even a provider) is registered.
  */
-import { readFileSync } from "fs";
+import { copyFileSync, readFileSync, writeFileSync } from "fs";
+import { join } from "path";
 import YAML from "yaml";
 import { SECRET_KEYS } from "../../../components/config/config";
 import { settingsSchema } from "../../../components/config/configSchema";
 import { CapturedResource } from "../../../tools/capture";
 import { captureStack } from "../../../tools/run";
-import { readStackConfig } from "../../../tools/stackConfig";
+import { ROOT, readStackConfig, readStackFile } from "../../../tools/stackConfig";
+import { tempDir } from "../../tempDirs";
 
 const GOOD_PROJECT_REF = "qwhdkrtmvzpalsuxnbeo";
 
@@ -254,6 +256,21 @@ describe("stack files", () => {
       const sc = readStackConfig(stack);
       expect(sc.secretKeys.sort()).toEqual(["volteryde-infra:adminPassword", "volteryde-infra:temporalApiKey"]);
     }
+  });
+
+  it("are read again when edited, and a caller changing what it got changes nothing for the next", () => {
+    const root = tempDir("stack-file-");
+    copyFileSync(join(ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
+    const text = readFileSync(join(ROOT, "Pulumi.dev.yaml"), "utf8");
+    writeFileSync(join(root, "Pulumi.dev.yaml"), text);
+    const first = readStackConfig("dev", root);
+    expect(first.config["volteryde-infra:nodeEnv"]).toBe("development");
+    (readStackFile(join(root, "Pulumi.dev.yaml"))["volteryde-infra:images"] as Record<string, unknown>).tag = "changed-by-a-caller";
+    expect(JSON.parse(readStackConfig("dev", root).config["volteryde-infra:images"]).tag).toBe("dev-2026.11.25");
+    writeFileSync(join(root, "Pulumi.dev.yaml"), text.replace("nodeEnv: development", "nodeEnv: staging"));
+    expect(readStackConfig("dev", root).config["volteryde-infra:nodeEnv"]).toBe("staging");
+    writeFileSync(join(root, "Pulumi.dev.yaml"), text);
+    expect(readStackConfig("dev", root).config).toEqual(first.config);
   });
 
   it("resolve to different, realistic settings per stack", async () => {
