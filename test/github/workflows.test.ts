@@ -227,4 +227,14 @@ describe("the language host's start", () => {
     expect(steps(main.jobs.test).map((s) => s.run).filter(Boolean)).toEqual(["npm test"]);
     expect(steps(pr.jobs.test).map((s) => s.run).filter(Boolean)).toEqual(["npm test"]);
   });
+
+  it("npm test fails on a type error: its checks, which run tsc --noEmit over tsconfig.json, come before jest", () => {
+    const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.test).toBe("npm run checks && jest");
+    expect(scripts.checks.split(" ")).toEqual(expect.arrayContaining(["concurrently", "npm:typecheck", "npm:lint", "npm:layers"]));
+    expect(scripts.typecheck).toBe("tsc --noEmit -p tsconfig.json");
+    const tsconfig = JSON.parse(readFileSync(join(ROOT, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown>; include: string[] };
+    expect([tsconfig.compilerOptions.strict, tsconfig.compilerOptions.noCheck]).toEqual([true, undefined]);
+    expect(tsconfig.include).toEqual(expect.arrayContaining(["index.ts", "program.ts", "components/**/*.ts"]));
+  });
 });
