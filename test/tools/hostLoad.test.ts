@@ -7,8 +7,15 @@ import { loadUnderHost } from "../../tools/loader/hostLoad";
 import { tempDir } from "../tempDirs";
 
 describe("the program under the Pulumi language host, transpile-only", () => {
+  // One temporary folder: dev starts cold, as on a CI runner (ts-node compiles every file), and
+  // prod reads the cache dev left (ts-node's other path), for less CPU than two cold starts.
+  let tmpdir: string;
+  beforeAll(() => {
+    tmpdir = tempDir("host-load-");
+  });
+
   it.each(["dev", "prod"])("%s loads and exports the stack outputs", async (stack) => {
-    const result = await loadUnderHost(stack, { typeCheck: false, tmpdir: tempDir("host-load-") });
+    const result = await loadUnderHost(stack, { typeCheck: false, tmpdir });
     expect(result.outputs).toEqual(["contractVersion", "database", "environment", "kubernetes", "platformSecrets", "services"]);
     // Everything the offline plan captures for the stack, plus the root Stack resource.
     expect(result.resources).toBe(stack === "dev" ? 358 : 387);
