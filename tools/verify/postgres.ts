@@ -71,6 +71,8 @@ interface Account {
 const WATCHDOG = join(__dirname, "watchdog.cjs");
 const TEMPLATES = join(__dirname, "..", "..", "node_modules", ".cache", "verify-postgres");
 const PORT_ATTEMPTS = 5;
+/** Characters of a command's output kept for its error message (the last lines). */
+const OUTPUT_KEPT = 16_384;
 
 /** `native/` of the binary package for this platform: 17 from our dependencies, 15 from the alias's. */
 export function nativeFolder(major: PgMajor): string {
@@ -188,7 +190,9 @@ class Guard {
     this.exited = new Promise((resolve) => this.process.once("exit", () => resolve()));
     this.process.stderr.on("data", (chunk: Buffer) => {
       const text = chunk.toString("utf8");
-      this.output += text;
+      // Only the end is ever shown (`tail`), and a server that runs for long must not make every
+      // chunk rescan all it logged so far.
+      this.output = (this.output + text).slice(-OUTPUT_KEPT);
       log(text.trim());
       for (const l of this.listeners) l(this.output);
     });
@@ -208,7 +212,15 @@ class Guard {
   run(command: string, args: readonly string[], account: Account | undefined, ready?: string): Promise<{ ended: Ended; output: string } | "ready"> {
     this.output = "";
     return new Promise((resolve) => {
-      this.listeners = ready ? [(text) => text.includes(ready) && resolve("ready")] : [];
+      this.listeners = ready
+        ? [
+            (text) => {
+              if (!text.includes(ready)) return;
+              this.listeners = [];
+              resolve("ready");
+            },
+          ]
+        : [];
       this.ended = (ended) => resolve({ ended, output: this.output });
       this.process.stdin.write(JSON.stringify({ command, args, ...account }) + "\n");
     });
