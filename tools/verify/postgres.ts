@@ -23,7 +23,7 @@
  *    It holds nothing secret: the bootstrap superuser's password is a constant of server.ts and
  *    the server listens on 127.0.0.1 only. VERIFY_PG_TEMPLATE=0 turns it off.
  */
-import { ChildProcessByStdio, execFileSync, spawn } from "child_process";
+import { ChildProcessByStdio, execFile, execFileSync, spawn } from "child_process";
 import { createHash } from "crypto";
 import { chmodSync, chownSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "fs";
 import { createServer } from "net";
@@ -249,15 +249,18 @@ function templateFolder(options: PostgresOptions, initdb: string, account: Accou
   return join(TEMPLATES, `pg${options.major}-${key}`);
 }
 
-/** `cp -a`: keeps modes and, as root, the server user's ownership; false when it failed. */
-function copyTree(from: string, to: string): boolean {
-  try {
-    execFileSync("cp", ["-a", from, to], { stdio: "ignore" });
-    return true;
-  } catch {
-    rmSync(to, { recursive: true, force: true });
-    return false;
-  }
+/**
+ * `cp -a`: keeps modes and, as root, the server user's ownership; false when it failed.
+ * Asynchronous: the plan starts the server while it runs the program, and a copy must not hold
+ * up its event loop.
+ */
+function copyTree(from: string, to: string): Promise<boolean> {
+  return new Promise((resolve) =>
+    execFile("cp", ["-a", from, to], (err) => {
+      if (err) rmSync(to, { recursive: true, force: true });
+      resolve(!err);
+    }),
+  );
 }
 
 function alive(pid: number): boolean {
@@ -270,7 +273,7 @@ function alive(pid: number): boolean {
 }
 
 /** Keeps a fresh data folder as the template; another run may be doing the same at once. */
-function keepTemplate(data: string, template: string): void {
+async function keepTemplate(data: string, template: string): Promise<void> {
   try {
     mkdirSync(TEMPLATES, { recursive: true, mode: 0o700 });
     // Copies abandoned by runs that were killed while making them.
@@ -279,7 +282,7 @@ function keepTemplate(data: string, template: string): void {
       if (pid && pid !== process.pid && !alive(pid)) rmSync(join(TEMPLATES, f), { recursive: true, force: true });
     }
     const aside = `${template}.tmp-${process.pid}`;
-    if (!copyTree(data, aside)) return;
+    if (!(await copyTree(data, aside))) return;
     try {
       renameSync(aside, template);
     } catch {
@@ -296,11 +299,13 @@ export async function launchPostgres(options: PostgresOptions): Promise<RunningP
   const account = serverAccount();
   const work = temporaryFolder(`verify-pg${options.major}-`, workParent(account));
   const guard = new Guard(work.path, options.log);
-  const stop = async () => {
-    await guard.close();
-    work.remove();
-    unregister();
-  };
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await guard.close();
+      work.remove();
+      unregister();
+    })());
   const unregister = onInterrupt(stop);
   try {
     let bin = join(native, "bin");
@@ -315,7 +320,15 @@ export async function launchPostgres(options: PostgresOptions): Promise<RunningP
     const data = join(work.path, "data");
     const initdb = join(bin, "initdb");
     const template = templateFolder(options, join(native, "bin", "initdb"), account);
-    if (template && existsSync(join(template, "PG_VERSION")) && copyTree(template, data)) {
+    // The watchdog runs the copy, as it runs initdb and the server: a run that goes away mid-copy
+    // has the copy stopped before the folder is removed.
+    const fromTemplate = async (from: string) => {
+      const copied = await guard.run("cp", ["-a", from, data], undefined);
+      if (copied !== "ready" && "exit" in copied.ended && copied.ended.exit === 0) return true;
+      rmSync(data, { recursive: true, force: true });
+      return false;
+    };
+    if (template && existsSync(join(template, "PG_VERSION")) && (await fromTemplate(template))) {
       options.phase?.("server: data folder from the template");
     } else {
       const passwordFile = join(work.path, "pwfile");
@@ -330,7 +343,7 @@ export async function launchPostgres(options: PostgresOptions): Promise<RunningP
       const initEnded: Ended = init === "ready" ? { exit: 0, signal: null } : init.ended;
       if ("error" in initEnded) throw new VerifyStartError(cannotRun(initdb, initEnded.error, account));
       if (initEnded.exit !== 0) throw new VerifyStartError(`initdb failed (exit ${initEnded.exit}): ${tail(init === "ready" ? "" : init.output)}`);
-      if (template) keepTemplate(data, template);
+      if (template) await keepTemplate(data, template);
       options.phase?.("server: initdb");
     }
 

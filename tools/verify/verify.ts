@@ -10,7 +10,7 @@ import { SERVICES } from "../../components/config/catalogue";
 import { Capture } from "../capture";
 import { DatabaseModel, RoleModel, databaseModel } from "./model";
 import { Query, sqlStatements, withRolesGranted } from "../sql/render";
-import { PgMajor, Server, startServer } from "./server";
+import { LaunchedServer, PgMajor, Server, launchServer } from "./server";
 import { API_ROLES, AUTHENTICATOR, supautilsRefusal } from "./supabase";
 import { readCatalog } from "../audit/catalog";
 import { compareCatalog } from "../audit/compare";
@@ -243,6 +243,11 @@ export interface VerifyOptions {
   readonly extraSql?: readonly string[];
   /** Told when each step ends (`npm start -- --timings`). */
   readonly phase?: (name: string) => void;
+  /**
+   * A server of `pgMajor` started beforehand (the plan starts it while the program runs), which
+   * the verification prepares, uses and stops. @default one started here
+   */
+  readonly server?: Promise<LaunchedServer>;
 }
 
 /** The admin's session as Supabase runs it: every statement passes supautils' checks first. */
@@ -285,7 +290,9 @@ export async function verifyCapture(c: Capture, options: VerifyOptions): Promise
   const started = Date.now();
   const model = databaseModel(c);
   const declared = new Declared(model);
-  const server = await startServer(options.pgMajor, model.database, options.log, options.phase);
+  const launched = await (options.server ?? launchServer(options.pgMajor, options.log, options.phase));
+  if (options.server) options.phase?.("server: wait for its start");
+  const server = await launched.prepare(model.database, options.phase);
   const checks: Check[] = [];
   const matrix: MatrixCell[] = [];
   let statementsApplied = 0;
