@@ -9,7 +9,7 @@ import { Client, DatabaseError, QueryResult } from "pg";
 import { SERVICES } from "../../components/config/catalogue";
 import { Capture } from "../capture";
 import { DatabaseModel, RoleModel, databaseModel } from "./model";
-import { Query, sqlStatements, withRolesGranted } from "../sql/render";
+import { Query, SessionFacts, sqlStatements, withRolesGranted } from "../sql/render";
 import { LaunchedServer, PgMajor, Server, launchServer } from "./server";
 import { API_ROLES, AUTHENTICATOR, supautilsRefusal } from "./supabase";
 import { readCatalog } from "../audit/catalog";
@@ -307,10 +307,11 @@ export function supautilsGuarded(admin: Client): Query {
 export async function applyDesign(c: Capture, query: Query, admin: Client): Promise<{ statementsApplied: number; temporaryGrants: number }> {
   let statementsApplied = 0;
   let temporaryGrants = 0;
+  const session: SessionFacts = {};
   for (const block of sqlStatements(c, { revealSecrets: true })) {
     await admin.query("BEGIN");
     try {
-      const issued = await withRolesGranted(query, block.asRoles, block.statements);
+      const issued = await withRolesGranted(query, block.asRoles, block.statements, session);
       statementsApplied += issued.length;
       temporaryGrants += issued.length - block.statements.length;
       await admin.query("COMMIT");
