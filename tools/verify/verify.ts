@@ -291,31 +291,71 @@ export interface VerifyOptions {
   readonly server?: Promise<LaunchedServer>;
 }
 
+/** A session's query that can also send statements whose results nobody reads in one message. */
+export interface BatchQuery extends Query {
+  /** Sends `statements` as one multi-statement message: run in order, as one by one; an error skips the rest. */
+  readonly batch: (statements: readonly string[]) => Promise<void>;
+}
+
 /** The admin's session as Supabase runs it: every statement passes supautils' checks first. */
-export function supautilsGuarded(admin: Client): Query {
-  return async (sql, params) => {
+export function supautilsGuarded(admin: Client): BatchQuery {
+  const check = (sql: string) => {
     const refusal = supautilsRefusal(sql, { privileged: true });
     if (refusal) throw new Error(`supautils refuses ${sql}: ${refusal}`);
+  };
+  const query: Query = async (sql, params) => {
+    check(sql);
     return admin.query(sql, params);
   };
+  return Object.assign(query, {
+    batch: async (statements: readonly string[]) => {
+      for (const sql of statements) check(sql);
+      await admin.query(statements.join(";\n"));
+    },
+  });
 }
 
 /**
  * Applies the rendered SQL as the provider does: one transaction per resource, in graph order,
  * each wrapped in the provider's withRolesGranted. Returns the statements issued.
+ *
+ * With a `BatchQuery` the statements whose results nobody reads (BEGIN, the design's statements,
+ * the temporary GRANT and REVOKE, COMMIT) are held back until the next read (withRolesGranted's
+ * membership and superuser checks) or the end of the transaction, then go in one message, in the
+ * same order: the server runs the same statements in the same transaction, with ~600 messages
+ * instead of ~1,400 for the dev stack.
  */
-export async function applyDesign(c: Capture, query: Query, admin: Client): Promise<{ statementsApplied: number; temporaryGrants: number }> {
+export async function applyDesign(c: Capture, query: Query | BatchQuery, admin: Client): Promise<{ statementsApplied: number; temporaryGrants: number }> {
   let statementsApplied = 0;
   let temporaryGrants = 0;
   const session: SessionFacts = {};
+  const batch = "batch" in query ? query.batch : async (statements: readonly string[]) => {
+    for (const sql of statements) await query(sql);
+  };
+  let pending: string[] = [];
+  const flush = async () => {
+    const statements = pending;
+    pending = [];
+    if (statements.length) await batch(statements);
+  };
+  const writeBehind: Query = async (sql, params) => {
+    if (params === undefined && !/^\s*SELECT\b/i.test(sql)) {
+      pending.push(sql);
+      return { rows: [] };
+    }
+    await flush();
+    return query(sql, params);
+  };
   for (const block of sqlStatements(c, { revealSecrets: true })) {
-    await admin.query("BEGIN");
+    pending = ["BEGIN"];
     try {
-      const issued = await withRolesGranted(query, block.asRoles, block.statements, session);
+      const issued = await withRolesGranted(writeBehind, block.asRoles, block.statements, session);
       statementsApplied += issued.length;
       temporaryGrants += issued.length - block.statements.length;
-      await admin.query("COMMIT");
+      pending.push("COMMIT");
+      await flush();
     } catch (err) {
+      pending = [];
       await admin.query("ROLLBACK");
       throw new Error(`applying ${block.type} ${block.name} failed: ${(err as Error).message}`);
     }
