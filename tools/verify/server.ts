@@ -51,7 +51,7 @@ export async function launchServer(major: PgMajor, log: (line: string) => void =
     // log_min_messages=log: the thousands of refusals the verifier provokes are ERRORs, which the
     // server would otherwise write to its log (and the watchdog relay) one by one; what a start
     // needs (LOG "ready to accept connections", FATAL reasons it cannot start) is still logged.
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off", "-c", "max_connections=200", "-c", "log_min_messages=log"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off", "-c", "max_connections=200", "-c", "log_min_messages=log", ...(major >= 16 ? ["-c", "scram_iterations=1"] : [])],
     log,
     phase,
   });
