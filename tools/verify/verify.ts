@@ -383,6 +383,13 @@ export async function verifyCapture(c: Capture, options: VerifyOptions): Promise
   let createroleSelfGrant: string | null = null;
   let catalogDifferences: string[] = [];
   const clients: Client[] = [];
+  /**
+   * The migrators' sessions after step 2, which the matrix (step 6) goes on with, as it goes on
+   * with each runtime user's after step 4, rather than logging in again: nothing those steps leave
+   * on a session changes what its login may do (migrations commit to the catalog, every attempt
+   * is rolled back, SET ROLE included, and no step sets anything for the session).
+   */
+  const migratorSessions = new Map<string, Client>();
   const services = declared.services();
   const record = recorder(checks);
   try {
@@ -416,6 +423,7 @@ export async function verifyCapture(c: Capture, options: VerifyOptions): Promise
         const migrator = s.migrators[0];
         const m = await connect(server, migrator, declared.password(migrator));
         clients.push(m);
+        migratorSessions.set(migrator, m);
         for (const sql of MIGRATION) {
           let error: Error | undefined;
           try {
@@ -472,12 +480,35 @@ export async function verifyCapture(c: Capture, options: VerifyOptions): Promise
     const others = (s: ServiceUnderTest) => services.filter((o) => o !== s);
     // What the Data API's roles need in public (step 5) exists before anything runs as them.
     await prepareDataApi(admin);
+    // 6. The privilege matrix: every login x every schema (and public) x every operation.
+    const logins = [
+      ...services.flatMap((s) => [...s.logins, ...s.migrators].map((role) => ({ role, password: declared.password(role) }))),
+      ...readonlyProbes.map((p) => ({ role: p.role, password: p.password })),
+    ];
+    const schemas = services.map((s) => s.schema);
+    const matrixRow = async (role: string, client: Client): Promise<MatrixCell[]> => {
+      const cells: MatrixCell[] = [];
+      for (const schema of [...schemas, "public"]) {
+        for (const operation of OPERATIONS) {
+          if (schema === "public" && operation !== "create") continue;
+          const error = await attempt(client, OPERATION_SQL[operation](schema));
+          const actual = error === undefined;
+          const probeOf = readonlyProbes.find((p) => p.role === role);
+          const expected = declared.expected(probeOf ? probeOf.readonly : role, schema, operation);
+          // A denial must be a permission error, not a typo in the probe.
+          const cellOk = expected ? actual : isPermissionError(error);
+          cells.push({ role, schema, operation, expected, actual: cellOk ? expected : actual, error: error?.message });
+        }
+      }
+      await settle(client);
+      return cells;
+    };
     // 4, 5 and 6 at once, each login (and each Data API role) on its own session: every probe
     // is rolled back and nothing commits until all are done, so a result depends only on the
     // role's privileges, whatever runs beside it; the checks and rows are kept in the order
     // of one after another.
     // 4. Runtime users: their work succeeds, row-level security applies, attacks fail.
-    const runtimeChecks = Promise.all(
+    const runtimeTasks = Promise.all(
       services.flatMap((s) =>
         s.logins.map(async (login) => {
           const out: Check[] = [];
@@ -528,43 +559,31 @@ export async function verifyCapture(c: Capture, options: VerifyOptions): Promise
             [target, s.schema],
           );
           out.push({ role: login, what: `grant its table to ${target}`, expectAllowed: false, ok: leaked.rows[0].leaked === false && !declared.expected(target, s.schema, "select") });
-          return out;
+          return { login, checks: out, cells: await matrixRow(login, u) };
         }),
       ),
     );
     // 5. The Data API: PostgREST logs in as authenticator and switches, per request, to the role
     // the JWT names (SET LOCAL ROLE inside the request's transaction).
     const dataApiChecks = dataApi(server, services, clients);
-    // 6. The privilege matrix: every login x every schema (and public) x every operation.
-    const logins = [
-      ...services.flatMap((s) => [...s.logins, ...s.migrators].map((role) => ({ role, password: declared.password(role) }))),
-      ...readonlyProbes.map((p) => ({ role: p.role, password: p.password })),
-    ];
-    const schemas = services.map((s) => s.schema);
-    const rows = Promise.all(
-      logins.map(async ({ role, password }) => {
-        const client = await connect(server, role, password);
-        clients.push(client);
-        const cells: MatrixCell[] = [];
-        for (const schema of [...schemas, "public"]) {
-          for (const operation of OPERATIONS) {
-            if (schema === "public" && operation !== "create") continue;
-            const error = await attempt(client, OPERATION_SQL[operation](schema));
-            const actual = error === undefined;
-            const probeOf = readonlyProbes.find((p) => p.role === role);
-            const expected = declared.expected(probeOf ? probeOf.readonly : role, schema, operation);
-            // A denial must be a permission error, not a typo in the probe.
-            const cellOk = expected ? actual : isPermissionError(error);
-            cells.push({ role, schema, operation, expected, actual: cellOk ? expected : actual, error: error?.message });
+    // The other rows: the migrators' on their sessions, the read-only probes' on new ones.
+    const runtimeLogins = new Set(services.flatMap((s) => s.logins));
+    const otherRows = Promise.all(
+      logins
+        .filter(({ role }) => !runtimeLogins.has(role))
+        .map(async ({ role, password }) => {
+          let client = migratorSessions.get(role);
+          if (!client) {
+            client = await connect(server, role, password);
+            clients.push(client);
           }
-        }
-        await settle(client);
-        return cells;
-      }),
+          return [role, await matrixRow(role, client)] as const;
+        }),
     );
-    const [runtime, api, cells] = await Promise.all([runtimeChecks, dataApiChecks, rows]);
-    checks.push(...runtime.flat(), ...api);
-    matrix.push(...cells.flat());
+    const [runtime, api, rows] = await Promise.all([runtimeTasks, dataApiChecks, otherRows]);
+    checks.push(...runtime.flatMap((r) => r.checks), ...api);
+    const rowOf = new Map([...runtime.map((r) => [r.login, r.cells] as const), ...rows]);
+    matrix.push(...logins.flatMap(({ role }) => rowOf.get(role)!));
     options.phase?.("verify: runtime users, Data API and privilege matrix, at once");
 
     const family = familyOf(services, readonlyProbes.map((p) => p.role));
