@@ -208,8 +208,11 @@ class Guard {
     this.process.once("exit", () => this.ended?.({ error: "the watchdog exited" }));
   }
 
-  /** Runs a command as `account`; resolves when it ends, or with "ready" once `ready` appears in its output. */
-  run(command: string, args: readonly string[], account: Account | undefined, ready?: string): Promise<{ ended: Ended; output: string } | "ready"> {
+  /**
+   * Runs a command as `account`; resolves when it ends, or with "ready" once `ready` appears in
+   * its output. `stopSignal` is what the watchdog sends it when the run ends. @default SIGINT
+   */
+  run(command: string, args: readonly string[], account: Account | undefined, ready?: string, stopSignal?: NodeJS.Signals): Promise<{ ended: Ended; output: string } | "ready"> {
     this.output = "";
     return new Promise((resolve) => {
       this.listeners = ready
@@ -222,7 +225,7 @@ class Guard {
           ]
         : [];
       this.ended = (ended) => resolve({ ended, output: this.output });
-      this.process.stdin.write(JSON.stringify({ command, args, ...account }) + "\n");
+      this.process.stdin.write(JSON.stringify({ command, args, ...account, stopSignal }) + "\n");
     });
   }
 
@@ -350,7 +353,9 @@ export async function launchPostgres(options: PostgresOptions): Promise<RunningP
     const postgres = join(bin, "postgres");
     for (let attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
       const port = await freePort();
-      const started = await guard.run(postgres, ["-D", data, "-p", String(port), ...options.postgresFlags], account, "database system is ready to accept connections");
+      // Stopped with SIGQUIT, PostgreSQL's immediate shutdown: no shutdown checkpoint writing out
+      // what the run changed, since the folder is removed right after.
+      const started = await guard.run(postgres, ["-D", data, "-p", String(port), ...options.postgresFlags], account, "database system is ready to accept connections", "SIGQUIT");
       if (started === "ready") {
         options.phase?.("server: start");
         return { port, folder: work.path, stop };
