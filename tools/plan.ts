@@ -26,7 +26,7 @@ import { ConfigError } from "../components/config/configSchema";
 import { budgetSummary, budgetTable } from "./budget";
 import { Capture, reveal } from "./capture";
 import { LAYERS, capturedServices, graphStats, layerOf, mermaidOverview, mermaidService, perComponent, perType } from "./graph";
-import { exitCleanlyOnSignals, temporaryFolder } from "./lifecycle";
+import { exitCleanlyOnSignals, interrupted, temporaryFolder } from "./lifecycle";
 import { Timings } from "./timings";
 import { captureStack } from "./run";
 import { manifestFiles, manifests, validateManifests } from "./k8s/manifests";
@@ -365,8 +365,13 @@ if (require.main === module) {
       ? changePreview({ stack: opts.stack, root: ROOT, sets: opts.set, base: opts.base })
       : plan({ stack: opts.stack, out: opts.out, verify: opts.verify, verbose: opts.verbose, timings: opts.timings, pgMajor: Number(opts.pg) as PgMajor });
   run.then(
-    (code) => process.exit(code),
+    (code) => {
+      if (!interrupted()) process.exit(code);
+    },
     (err) => {
+      // Interrupted: the signal handler exits (130/143) once the server is stopped; what failed
+      // because it was stopped is not news.
+      if (interrupted()) return;
       process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exit(1);
     },

@@ -75,6 +75,8 @@ export async function launchServer(major: PgMajor, log: (line: string) => void =
       try {
         if (database !== "postgres") {
           const su = new Client(config(SUPERUSER, SUPERUSER_PASSWORD, "postgres"));
+          // The server going away (Ctrl-C stops it) fails the query; as an event it would crash the run.
+          su.on("error", () => undefined);
           await su.connect();
           await su.query(`CREATE DATABASE "${database}"`).finally(() => su.end());
         }

@@ -298,6 +298,8 @@ export interface Bootstrap {
  */
 export async function bootstrapSupabase(superuser: ClientConfig, database: string, adminPassword: string): Promise<Bootstrap> {
   const su = new Client(superuser);
+  // The server going away (Ctrl-C stops it) fails the query; as an event it would crash the run.
+  su.on("error", () => undefined);
   await su.connect();
   let statements = 0;
   try {

@@ -169,6 +169,10 @@ export interface ServiceUnderTest {
 
 async function connect(server: Server, user: string, password: string): Promise<Client> {
   const client = new Client(server.config(user, password));
+  // A session that waits (its task is done or not begun) when the server goes away (Ctrl-C stops
+  // it) gets the server's FATAL as an 'error' event, which would crash the run with a stack
+  // trace instead of the interrupt's one line; its next query fails anyway (serverAnswer).
+  client.on("error", () => undefined);
   await client.connect();
   return client;
 }
@@ -202,7 +206,7 @@ async function attempt(client: Client, sql: string): Promise<DatabaseError | Err
       await client.query(sql);
       return undefined;
     } catch (err) {
-      return err as Error;
+      return serverAnswer(err);
     }
   }
   return (await inTransaction(client, [sql])).error;
@@ -215,9 +219,20 @@ async function inTransaction(client: Client, statements: readonly string[]): Pro
     const results = (await client.query(message.join("; "))) as unknown as QueryResult[];
     return { rows: results[message.length - 2].rows };
   } catch (err) {
+    const error = serverAnswer(err);
     aborted.add(client);
-    return { error: err as Error, rows: [] };
+    return { error, rows: [] };
   }
+}
+
+/**
+ * An error the server answered a statement with, as it is; anything else (the connection went
+ * away: the server was stopped, by Ctrl-C or a crash) is thrown, since it says nothing about a
+ * privilege and the checks after it could only fail the same way.
+ */
+function serverAnswer(err: unknown): DatabaseError {
+  if (err instanceof DatabaseError) return err;
+  throw err;
 }
 
 const isPermissionError = (e: Error | undefined) => (e as DatabaseError | undefined)?.code === INSUFFICIENT_PRIVILEGE;
@@ -429,7 +444,7 @@ export async function verifyCapture(c: Capture, options: VerifyOptions): Promise
           try {
             await m.query(sql);
           } catch (err) {
-            error = err as Error;
+            error = serverAnswer(err);
           }
           recorder(out)(migrator, `migration: ${sql.split("(")[0].slice(0, 60)}`, true, error);
         }
