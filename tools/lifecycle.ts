@@ -36,6 +36,17 @@ export function onInterrupt(cleanup: () => Promise<void>): () => void {
 
 const SIGNALS: Record<string, number> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
 
+let interruptedBy: string | undefined;
+
+/**
+ * Whether a signal is ending the run (exitCleanlyOnSignals): the exit code and the one line are
+ * the signal handler's, so an entry point neither prints the failure the cleanup caused (queries
+ * on a server it stopped) nor exits with another code.
+ */
+export function interrupted(): boolean {
+  return interruptedBy !== undefined;
+}
+
 /**
  * For a command-line entry point: on SIGINT, SIGTERM or SIGHUP print one line (no stack trace),
  * run the registered cleanups (at most `graceMs`), remove the temporary folders and exit with
@@ -49,6 +60,7 @@ export function exitCleanlyOnSignals(write: (text: string) => void = (t) => proc
     process.on(signal, () => {
       if (interrupted) return;
       interrupted = true;
+      interruptedBy = signal;
       write(`\nInterrupted (${signal}): stopping the verification server and removing temporary files.\n`);
       const timer = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
       void Promise.race([Promise.allSettled([...cleanups].map((c) => c())), timer]).finally(() => process.exit(128 + number));

@@ -17,14 +17,16 @@
  * (tools/preview): what `pulumi up` would create, update, replace and delete, what the engine
  * refuses, which pods roll and why.
  */
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "fs";
-import { join } from "path";
+// First: the compile cache must be on before the SDKs below load.
+import "./compileCache";
+import { mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from "fs";
+import { dirname, join, resolve } from "path";
 import { Command, Option } from "commander";
 import { ConfigError } from "../components/config/configSchema";
 import { budgetSummary, budgetTable } from "./budget";
 import { Capture, reveal } from "./capture";
 import { LAYERS, capturedServices, graphStats, layerOf, mermaidOverview, mermaidService, perComponent, perType } from "./graph";
-import { exitCleanlyOnSignals, temporaryFolder } from "./lifecycle";
+import { exitCleanlyOnSignals, interrupted, temporaryFolder } from "./lifecycle";
 import { Timings } from "./timings";
 import { captureStack } from "./run";
 import { manifestFiles, manifests, validateManifests } from "./k8s/manifests";
@@ -33,6 +35,7 @@ import { checkStackConfig } from "./preview/cliConfig";
 import { PreviewOptions, previewExitCode, previewStack, renderPreview } from "./preview/preview";
 import { ROOT, isStackName } from "./stackConfig";
 import { PgMajor, VerifyStartError } from "./verify/postgres";
+import { launchServer } from "./verify/server";
 import { VerifyReport, formatMatrix, verifyCapture } from "./verify/verify";
 
 export interface PlanOptions {
@@ -157,6 +160,18 @@ function replace(from: string, to: string): void {
   throw new Error(`could not move ${from} to ${to}: other plans keep replacing it`);
 }
 
+/** Removes `dir` and its parents up to `top` while they are empty (a config error writes nothing). */
+function removeEmpty(dir: string, top: string): void {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    try {
+      rmdirSync(d);
+    } catch {
+      return;
+    }
+    if (d === resolve(top)) return;
+  }
+}
+
 /** Staging folders of plans that were killed outright (SIGKILL runs no cleanup): their process is gone. */
 function removeAbandoned(out: string): void {
   for (const f of readdirSync(out)) {
@@ -171,52 +186,79 @@ function removeAbandoned(out: string): void {
 }
 
 export async function plan(options: PlanOptions): Promise<number> {
-  const started = Date.now();
   const timings = new Timings();
   const write = options.write ?? ((t) => process.stdout.write(t));
   const writeError = options.writeError ?? ((t) => process.stderr.write(t));
   const dest = join(options.out, options.stack);
   const failedDest = `${dest}.failed`;
-  let c: Capture;
-  try {
-    c = await captureStack(options.stack, { root: options.root });
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      writeError(`${err.message}\n`);
-      // An older plan of this stack no longer describes its config: remove it rather than let
-      // someone publish it. A bad stack name never reaches the file system.
-      if (isStackName(options.stack)) for (const d of [dest, failedDest]) rmSync(d, { recursive: true, force: true });
-      return 2;
-    }
-    throw err;
-  }
-  const captureMs = Date.now() - started;
-  timings.mark("capture (program under mocks)");
-  mkdirSync(options.out, { recursive: true });
+  // The staging folder exists before the server's first file, so that a plan killed at any point
+  // leaves one for the next plan to remove (removeAbandoned), and the server's watchdog removes the rest.
+  const created = mkdirSync(options.out, { recursive: true });
   removeAbandoned(options.out);
   const staging = temporaryFolder(`.plan-${process.pid}-`, options.out);
+  // The verification's server needs nothing from the capture: it starts now and its processes run
+  // on the other core while this one runs the program. What the launch does before it returns
+  // (staging the binaries as root) holds this process up and is a phase of its own; the rest is
+  // background. A server that cannot start is reported after the rendering, as before.
+  const serverPhase = { mark: (name: string) => timings.mark(name) };
+  const server = options.verify ? launchServer(options.pgMajor ?? 17, undefined, (name) => serverPhase.mark(name)) : undefined;
+  serverPhase.mark = timings.background();
+  server?.catch(() => undefined);
+  let rendering = false;
   try {
+    let c: Capture;
+    const captureStarted = Date.now();
+    try {
+      c = await captureStack(options.stack, { root: options.root });
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        writeError(`${err.message}\n`);
+        // An older plan of this stack no longer describes its config: remove it rather than let
+        // someone publish it. A bad stack name never reaches the file system.
+        if (isStackName(options.stack)) for (const d of [dest, failedDest]) rmSync(d, { recursive: true, force: true });
+        staging.remove();
+        if (created) removeEmpty(options.out, created);
+        return 2;
+      }
+      throw err;
+    }
+    const captureMs = Date.now() - captureStarted;
+    timings.mark("capture (program under mocks)");
+    // The renderers below are synchronous, and the server's start goes on through callbacks on
+    // this thread (a copy that ended, a free port, the postmaster's ready line): let them run
+    // between the renderers, so that the server is ready when they are done.
+    const letTheServerStartGoOn = async () => {
+      if (server) await new Promise((resolve) => setImmediate(resolve));
+    };
+    await letTheServerStartGoOn();
+    rendering = true;
     const dir = staging.path;
     const stats = graphStats(c);
     timings.mark("graph stats");
+    await letTheServerStartGoOn();
     // SecretValue serialises as "[secret]": nothing secret reaches these files.
     writeFileSync(join(dir, "graph.json"), JSON.stringify({ project: c.project, stack: c.stack, resources: c.resources, outputs: c.outputs }, null, 2));
     writeFileSync(join(dir, "outputs.json"), JSON.stringify(c.outputs, null, 2) + "\n");
     timings.mark("write graph.json, outputs.json");
+    await letTheServerStartGoOn();
     writeFileSync(join(dir, "budget.txt"), budgetTable(c) + "\n");
     timings.mark("connection budget");
+    await letTheServerStartGoOn();
     writeFileSync(join(dir, "overview.mmd"), mermaidOverview(c));
     const services = capturedServices(c);
     mkdirSync(join(dir, "services"));
     for (const key of services) writeFileSync(join(dir, "services", `${key}.mmd`), mermaidService(c, key));
     timings.mark("Mermaid");
+    await letTheServerStartGoOn();
     writeFileSync(join(dir, "database.sql"), renderSql(c));
     timings.mark("SQL");
+    await letTheServerStartGoOn();
     mkdirSync(join(dir, "kubernetes"));
     const objects = manifests(c);
     const files = manifestFiles(objects);
     for (const f of files) writeFileSync(join(dir, "kubernetes", f.file), f.yaml);
     timings.mark("Kubernetes YAML");
+    await letTheServerStartGoOn();
     const problems = validateManifests(objects);
     timings.mark("Kubernetes validation");
 
@@ -225,7 +267,7 @@ export async function plan(options: PlanOptions): Promise<number> {
     if (options.verify && !problems.length) {
       write(`Verifying the database design on a throwaway PostgreSQL ${options.pgMajor ?? 17} (--no-verify skips)...\n`);
       try {
-        report = await verifyCapture(c, { pgMajor: options.pgMajor ?? 17, phase: (name) => timings.mark(name) });
+        report = await verifyCapture(c, { pgMajor: options.pgMajor ?? 17, phase: (name) => timings.mark(name), server });
         writeFileSync(join(dir, "privileges.txt"), formatMatrix(report) + "\n");
       } catch (err) {
         if (!(err instanceof VerifyStartError)) throw err;
@@ -286,11 +328,17 @@ export async function plan(options: PlanOptions): Promise<number> {
     rmSync(failedDest, { recursive: true, force: true });
     return 0;
   } catch (err) {
-    // A run that crashed publishes nothing, and leaves no older plan that looks current.
-    rmSync(dest, { recursive: true, force: true });
+    // A run that crashed after the capture publishes nothing, and leaves no older plan that looks current.
+    if (rendering) rmSync(dest, { recursive: true, force: true });
     throw err;
   } finally {
     staging.remove();
+    // Stopped already when the verification ran; not when it did not (invalid Kubernetes objects,
+    // a crash): stopping twice is harmless.
+    await server?.then(
+      (s) => s.stop(),
+      () => undefined,
+    );
   }
 }
 
@@ -317,8 +365,13 @@ if (require.main === module) {
       ? changePreview({ stack: opts.stack, root: ROOT, sets: opts.set, base: opts.base })
       : plan({ stack: opts.stack, out: opts.out, verify: opts.verify, verbose: opts.verbose, timings: opts.timings, pgMajor: Number(opts.pg) as PgMajor });
   run.then(
-    (code) => process.exit(code),
+    (code) => {
+      if (!interrupted()) process.exit(code);
+    },
     (err) => {
+      // Interrupted: the signal handler exits (130/143) once the server is stopped; what failed
+      // because it was stopped is not news.
+      if (interrupted()) return;
       process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exit(1);
     },

@@ -1,7 +1,7 @@
 /** The SQL rendered from the captured graph: the provider's statement shapes, in graph order, passwords hidden. */
 import { Capture, CapturedResource, SecretValue } from "../../tools/capture";
 import { captureStack } from "../../tools/run";
-import { renderSql, sqlStatements } from "../../tools/sql/render";
+import { renderSql, sqlStatements, withRolesGranted } from "../../tools/sql/render";
 import { handmade, handmadeCapture } from "../handmadeGraph";
 
 function res(type: string, name: string, inputs: Record<string, unknown>, deps: string[] = []): CapturedResource {
@@ -137,5 +137,39 @@ describe("the dev stack's script", () => {
     for (const secret of c.resources.flatMap((r) => (r.type.startsWith("random:") ? [String((r.outputs.result as SecretValue).value)] : []))) {
       expect(script).not.toContain(secret);
     }
+  });
+});
+
+describe("withRolesGranted", () => {
+  /** A server where the admin is no superuser and a member of nothing (PostgreSQL 16+: set_option exists). */
+  function fakeServer() {
+    const asked: string[] = [];
+    const query = async (sql: string) => {
+      asked.push(sql);
+      if (sql.startsWith("SELECT CURRENT_USER")) return { rows: [{ u: "postgres" }] };
+      if (sql.startsWith("SELECT rolsuper")) return { rows: [{ rolsuper: false }] };
+      if (sql.includes("information_schema.columns")) return { rows: [{ "?column?": 1 }] };
+      return { rows: [] };
+    };
+    return { asked, query };
+  }
+
+  it("asks who the admin is, whether it is a superuser and about set_option once per session object, and issues the same", async () => {
+    const perCall = fakeServer();
+    const shared = fakeServer();
+    const session = {};
+    for (const owner of ["svc_a_owner", "svc_b_owner"]) {
+      const a = await withRolesGranted(perCall.query, [owner], [`CREATE SCHEMA "x" AUTHORIZATION "${owner}"`]);
+      const b = await withRolesGranted(shared.query, [owner], [`CREATE SCHEMA "x" AUTHORIZATION "${owner}"`], session);
+      expect(b).toEqual(a);
+      expect(a).toEqual([`GRANT "${owner}" TO "postgres"`, `CREATE SCHEMA "x" AUTHORIZATION "${owner}"`]);
+    }
+    const facts = (asked: string[]) => asked.filter((q) => q.startsWith("SELECT CURRENT_USER") || q.includes("information_schema.columns")).length;
+    expect(facts(perCall.asked)).toBe(4);
+    expect(facts(shared.asked)).toBe(2);
+    expect(session).toEqual({ currentUser: "postgres", superuser: false, setOption: true });
+    // Everything else is asked as often as before: each role's own superuser and membership checks.
+    const rest = (asked: string[]) => asked.filter((q) => !q.startsWith("SELECT CURRENT_USER") && !q.includes("information_schema.columns"));
+    expect(rest(shared.asked).filter((q) => q.startsWith("SELECT rolsuper")).length).toBe(rest(perCall.asked).filter((q) => q.startsWith("SELECT rolsuper")).length - 1);
   });
 });

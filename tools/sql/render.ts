@@ -63,6 +63,13 @@ const asOwner = (owner: string | undefined, statements: string[]): Wrapped => ({
 /** What `withRolesGranted` needs to ask the server; `pg`'s Client.query fits. */
 export type Query = (sql: string, params?: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;
 
+/** What `withRolesGranted` learnt about the admin's session; filled in as it asks. */
+export interface SessionFacts {
+  currentUser?: string;
+  superuser?: boolean;
+  setOption?: boolean;
+}
+
 /**
  * The provider's `withRolesGranted` (cyrilgdn/terraform-provider-postgresql
  * postgresql/helpers.go, the commit @pulumi/postgresql 3.18 bridges), step by step:
@@ -76,8 +83,14 @@ export type Query = (sql: string, params?: unknown[]) => Promise<{ rows: Record<
  *    after: REVOKE removes only the admin's own grant and leaves the creator's ADMIN row;
  *  - runs the statements, revokes what it granted, grants back what it revoked.
  * Returns every statement it issued, in order (the verifier counts them).
+ *
+ * `session` keeps what it asks that cannot change while one admin session applies a design: who
+ * the admin is, whether it is a superuser (a non-superuser cannot make itself one), whether
+ * pg_auth_members has set_option (the server's version). Pass one object for a whole apply and
+ * they are asked once instead of for every resource; the answers, and so what is issued, are the
+ * same.
  */
-export async function withRolesGranted(query: Query, roles: readonly string[], statements: readonly string[]): Promise<string[]> {
+export async function withRolesGranted(query: Query, roles: readonly string[], statements: readonly string[], session: SessionFacts = {}): Promise<string[]> {
   const issued: string[] = [];
   const run = async (sql: string) => {
     await query(sql);
@@ -87,9 +100,9 @@ export async function withRolesGranted(query: Query, roles: readonly string[], s
     for (const s of statements) await run(s);
     return issued;
   }
-  const currentUser = String((await query("SELECT CURRENT_USER AS u")).rows[0].u);
+  const currentUser = (session.currentUser ??= String((await query("SELECT CURRENT_USER AS u")).rows[0].u));
   const isSuperuser = async (role: string) => Boolean((await query("SELECT rolsuper FROM pg_roles WHERE rolname = $1", [role])).rows[0]?.rolsuper);
-  const setOption = (await query("SELECT 1 FROM information_schema.columns WHERE table_name='pg_auth_members' AND column_name = 'set_option'")).rows.length > 0;
+  const setOption = (session.setOption ??= (await query("SELECT 1 FROM information_schema.columns WHERE table_name='pg_auth_members' AND column_name = 'set_option'")).rows.length > 0);
   const isMember = async (role: string, member: string) =>
     (
       await query(
@@ -107,7 +120,7 @@ export async function withRolesGranted(query: Query, roles: readonly string[], s
     await run(`REVOKE ${ident(role)} FROM ${ident(member)}`);
     return true;
   };
-  if (await isSuperuser(currentUser)) {
+  if ((session.superuser ??= await isSuperuser(currentUser))) {
     for (const s of statements) await run(s);
     return issued;
   }

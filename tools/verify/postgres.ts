@@ -23,7 +23,7 @@
  *    It holds nothing secret: the bootstrap superuser's password is a constant of server.ts and
  *    the server listens on 127.0.0.1 only. VERIFY_PG_TEMPLATE=0 turns it off.
  */
-import { ChildProcessByStdio, execFileSync, spawn } from "child_process";
+import { ChildProcessByStdio, execFile, execFileSync, spawn } from "child_process";
 import { createHash } from "crypto";
 import { chmodSync, chownSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "fs";
 import { createServer } from "net";
@@ -71,6 +71,8 @@ interface Account {
 const WATCHDOG = join(__dirname, "watchdog.cjs");
 const TEMPLATES = join(__dirname, "..", "..", "node_modules", ".cache", "verify-postgres");
 const PORT_ATTEMPTS = 5;
+/** Characters of a command's output kept for its error message (the last lines). */
+const OUTPUT_KEPT = 16_384;
 
 /** `native/` of the binary package for this platform: 17 from our dependencies, 15 from the alias's. */
 export function nativeFolder(major: PgMajor): string {
@@ -188,7 +190,9 @@ class Guard {
     this.exited = new Promise((resolve) => this.process.once("exit", () => resolve()));
     this.process.stderr.on("data", (chunk: Buffer) => {
       const text = chunk.toString("utf8");
-      this.output += text;
+      // Only the end is ever shown (`tail`), and a server that runs for long must not make every
+      // chunk rescan all it logged so far.
+      this.output = (this.output + text).slice(-OUTPUT_KEPT);
       log(text.trim());
       for (const l of this.listeners) l(this.output);
     });
@@ -204,13 +208,24 @@ class Guard {
     this.process.once("exit", () => this.ended?.({ error: "the watchdog exited" }));
   }
 
-  /** Runs a command as `account`; resolves when it ends, or with "ready" once `ready` appears in its output. */
-  run(command: string, args: readonly string[], account: Account | undefined, ready?: string): Promise<{ ended: Ended; output: string } | "ready"> {
+  /**
+   * Runs a command as `account`; resolves when it ends, or with "ready" once `ready` appears in
+   * its output. `stopSignal` is what the watchdog sends it when the run ends. @default SIGINT
+   */
+  run(command: string, args: readonly string[], account: Account | undefined, ready?: string, stopSignal?: NodeJS.Signals): Promise<{ ended: Ended; output: string } | "ready"> {
     this.output = "";
     return new Promise((resolve) => {
-      this.listeners = ready ? [(text) => text.includes(ready) && resolve("ready")] : [];
+      this.listeners = ready
+        ? [
+            (text) => {
+              if (!text.includes(ready)) return;
+              this.listeners = [];
+              resolve("ready");
+            },
+          ]
+        : [];
       this.ended = (ended) => resolve({ ended, output: this.output });
-      this.process.stdin.write(JSON.stringify({ command, args, ...account }) + "\n");
+      this.process.stdin.write(JSON.stringify({ command, args, ...account, stopSignal }) + "\n");
     });
   }
 
@@ -237,15 +252,18 @@ function templateFolder(options: PostgresOptions, initdb: string, account: Accou
   return join(TEMPLATES, `pg${options.major}-${key}`);
 }
 
-/** `cp -a`: keeps modes and, as root, the server user's ownership; false when it failed. */
-function copyTree(from: string, to: string): boolean {
-  try {
-    execFileSync("cp", ["-a", from, to], { stdio: "ignore" });
-    return true;
-  } catch {
-    rmSync(to, { recursive: true, force: true });
-    return false;
-  }
+/**
+ * `cp -a`: keeps modes and, as root, the server user's ownership; false when it failed.
+ * Asynchronous: the plan starts the server while it runs the program, and a copy must not hold
+ * up its event loop.
+ */
+function copyTree(from: string, to: string): Promise<boolean> {
+  return new Promise((resolve) =>
+    execFile("cp", ["-a", from, to], (err) => {
+      if (err) rmSync(to, { recursive: true, force: true });
+      resolve(!err);
+    }),
+  );
 }
 
 function alive(pid: number): boolean {
@@ -258,7 +276,7 @@ function alive(pid: number): boolean {
 }
 
 /** Keeps a fresh data folder as the template; another run may be doing the same at once. */
-function keepTemplate(data: string, template: string): void {
+async function keepTemplate(data: string, template: string): Promise<void> {
   try {
     mkdirSync(TEMPLATES, { recursive: true, mode: 0o700 });
     // Copies abandoned by runs that were killed while making them.
@@ -267,7 +285,7 @@ function keepTemplate(data: string, template: string): void {
       if (pid && pid !== process.pid && !alive(pid)) rmSync(join(TEMPLATES, f), { recursive: true, force: true });
     }
     const aside = `${template}.tmp-${process.pid}`;
-    if (!copyTree(data, aside)) return;
+    if (!(await copyTree(data, aside))) return;
     try {
       renameSync(aside, template);
     } catch {
@@ -284,11 +302,13 @@ export async function launchPostgres(options: PostgresOptions): Promise<RunningP
   const account = serverAccount();
   const work = temporaryFolder(`verify-pg${options.major}-`, workParent(account));
   const guard = new Guard(work.path, options.log);
-  const stop = async () => {
-    await guard.close();
-    work.remove();
-    unregister();
-  };
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await guard.close();
+      work.remove();
+      unregister();
+    })());
   const unregister = onInterrupt(stop);
   try {
     let bin = join(native, "bin");
@@ -303,7 +323,15 @@ export async function launchPostgres(options: PostgresOptions): Promise<RunningP
     const data = join(work.path, "data");
     const initdb = join(bin, "initdb");
     const template = templateFolder(options, join(native, "bin", "initdb"), account);
-    if (template && existsSync(join(template, "PG_VERSION")) && copyTree(template, data)) {
+    // The watchdog runs the copy, as it runs initdb and the server: a run that goes away mid-copy
+    // has the copy stopped before the folder is removed.
+    const fromTemplate = async (from: string) => {
+      const copied = await guard.run("cp", ["-a", from, data], undefined);
+      if (copied !== "ready" && "exit" in copied.ended && copied.ended.exit === 0) return true;
+      rmSync(data, { recursive: true, force: true });
+      return false;
+    };
+    if (template && existsSync(join(template, "PG_VERSION")) && (await fromTemplate(template))) {
       options.phase?.("server: data folder from the template");
     } else {
       const passwordFile = join(work.path, "pwfile");
@@ -318,14 +346,16 @@ export async function launchPostgres(options: PostgresOptions): Promise<RunningP
       const initEnded: Ended = init === "ready" ? { exit: 0, signal: null } : init.ended;
       if ("error" in initEnded) throw new VerifyStartError(cannotRun(initdb, initEnded.error, account));
       if (initEnded.exit !== 0) throw new VerifyStartError(`initdb failed (exit ${initEnded.exit}): ${tail(init === "ready" ? "" : init.output)}`);
-      if (template) keepTemplate(data, template);
+      if (template) await keepTemplate(data, template);
       options.phase?.("server: initdb");
     }
 
     const postgres = join(bin, "postgres");
     for (let attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
       const port = await freePort();
-      const started = await guard.run(postgres, ["-D", data, "-p", String(port), ...options.postgresFlags], account, "database system is ready to accept connections");
+      // Stopped with SIGQUIT, PostgreSQL's immediate shutdown: no shutdown checkpoint writing out
+      // what the run changed, since the folder is removed right after.
+      const started = await guard.run(postgres, ["-D", data, "-p", String(port), ...options.postgresFlags], account, "database system is ready to accept connections", "SIGQUIT");
       if (started === "ready") {
         options.phase?.("server: start");
         return { port, folder: work.path, stop };

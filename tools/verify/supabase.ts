@@ -298,20 +298,19 @@ export interface Bootstrap {
  */
 export async function bootstrapSupabase(superuser: ClientConfig, database: string, adminPassword: string): Promise<Bootstrap> {
   const su = new Client(superuser);
+  // The server going away (Ctrl-C stops it) fails the query; as an event it would crash the run.
+  su.on("error", () => undefined);
   await su.connect();
   let statements = 0;
   try {
     for (const step of steps(database, adminPassword)) {
-      if (step.as === "postgres") await su.query("SET ROLE postgres");
+      // One message per step (a multi-statement simple query, which PostgreSQL runs as one
+      // transaction): a step is all or nothing, and the run stops at the first that fails.
       try {
-        for (const sql of step.sql) {
-          await su.query(sql);
-          statements++;
-        }
+        await su.query([...(step.as === "postgres" ? ["SET ROLE postgres"] : []), ...step.sql, "RESET ROLE"].join(";\n"));
+        statements += step.sql.length;
       } catch (err) {
         throw new Error(`Supabase bootstrap (${step.source}) failed: ${(err as Error).message}`);
-      } finally {
-        await su.query("RESET ROLE");
       }
     }
   } finally {

@@ -4,16 +4,18 @@
 // goes away, however it goes (an error, Ctrl-C, SIGKILL), the command is stopped and the folder
 // removed. The postmaster never notices that its parent died and would keep its port and folder.
 //
-// Protocol: the parent writes one JSON line per command to stdin ({command, args, uid, gid}); the
-// command's stderr is this process's stderr; when it ends, one JSON line ({exit, signal} or
-// {error}) goes to stdout. End of stdin means the parent is gone or done: the running command
-// gets SIGINT (PostgreSQL's fast shutdown), SIGKILL after 10 s, then the folder is removed.
+// Protocol: the parent writes one JSON line per command to stdin ({command, args, uid, gid, and
+// optionally stopSignal}); the command's stderr is this process's stderr; when it ends, one JSON
+// line ({exit, signal} or {error}) goes to stdout. End of stdin means the parent is gone or done:
+// the running command gets its stopSignal (default SIGINT, PostgreSQL's fast shutdown), SIGKILL
+// after 10 s, then the folder is removed.
 // Plain JavaScript so that it starts in milliseconds without the TypeScript loader.
 const { spawn } = require("child_process");
 const { rmSync } = require("fs");
 
 const { folder } = JSON.parse(process.argv[2]);
 let current;
+let stopSignal = "SIGINT";
 let closing = false;
 
 function finish() {
@@ -25,7 +27,7 @@ function close() {
   if (closing) return;
   closing = true;
   if (!current) return finish();
-  current.kill("SIGINT");
+  current.kill(stopSignal);
   setTimeout(() => current && current.kill("SIGKILL"), 10000).unref();
 }
 
@@ -34,7 +36,8 @@ process.stdin.on("data", (chunk) => {
   buffered += chunk;
   let newline;
   while ((newline = buffered.indexOf("\n")) >= 0) {
-    const { command, args, uid, gid } = JSON.parse(buffered.slice(0, newline));
+    const { command, args, uid, gid, stopSignal: signal } = JSON.parse(buffered.slice(0, newline));
+    stopSignal = signal || "SIGINT";
     buffered = buffered.slice(newline + 1);
     const child = spawn(command, args, { stdio: ["ignore", "ignore", "inherit"], uid, gid, env: { ...process.env, LC_MESSAGES: "C" } });
     current = child;
