@@ -16,14 +16,18 @@ afterAll(() => {
   else process.env[CACHE_ENV] = saved;
 });
 
-/** A capture with caching off, and the cache folder (new) that the next calls use. */
+/** A capture with caching off. */
 async function fresh(stack: string, overrides?: Record<string, unknown>) {
   delete process.env[CACHE_ENV];
   return captureStack(stack, { overrides });
 }
 
+/** This file's cache folder: the tests below add to what the ones before stored. */
+let dir: string;
+beforeAll(() => {
+  dir = tempDir("captures-");
+});
 function useCache(): string {
-  const dir = tempDir("captures-");
   process.env[CACHE_ENV] = dir;
   return dir;
 }
@@ -36,11 +40,11 @@ describe("capture cache", () => {
     ["prod", { secretsDelivery: "kubernetes", rotation: { active: "blue", blue: "2027-02", green: "2026-11", migrator: "2026-11" } }],
   ] as const)("%s: a capture read back equals the program's own, secrets still SecretValue", async (stack, overrides) => {
     const expected = await fresh(stack, overrides);
-    const dir = useCache();
+    const before = entries(useCache()).length;
     const first = await captureStack(stack, { overrides });
-    expect(entries(dir)).toHaveLength(1);
+    expect(entries(dir)).toHaveLength(before + 1);
     const second = await captureStack(stack, { overrides });
-    expect(entries(dir)).toHaveLength(1);
+    expect(entries(dir)).toHaveLength(before + 1);
     expect(second).not.toBe(first);
     expect(second).toStrictEqual(expected);
     // The fixtures compare captures with util.isDeepStrictEqual, which also compares prototypes.
@@ -52,11 +56,11 @@ describe("capture cache", () => {
   });
 
   it("keeps one entry per stack and config, and a key changes with any config value or secret key", async () => {
-    const dir = useCache();
+    // dev and the prod variant are stored by the tests above.
+    expect(entries(useCache())).toHaveLength(2);
+    await captureStack("dev", { overrides: { nodeEnv: "staging" } });
     await captureStack("dev");
     await captureStack("dev", { overrides: { nodeEnv: "staging" } });
-    await captureStack("prod");
-    await captureStack("dev");
     expect(entries(dir)).toHaveLength(3);
     const key = { project: "volteryde-infra", stack: "dev", config: { "volteryde-infra:a": "1", "volteryde-infra:b": "2" }, secretKeys: ["volteryde-infra:a"] };
     expect(cacheKey({ ...key, config: { "volteryde-infra:b": "2", "volteryde-infra:a": "1" } })).toBe(cacheKey(key));
@@ -66,15 +70,14 @@ describe("capture cache", () => {
   });
 
   it("runs the program for a sink every time and stores nothing, and never stores a config error", async () => {
-    const dir = useCache();
-    await captureStack("dev");
+    const stored = entries(useCache()).length;
     const sink: CapturedResource[] = [];
-    await captureStack("dev", { sink });
+    await captureStack("prod", { sink });
     expect(sink.length).toBeGreaterThan(100);
-    expect(entries(dir)).toHaveLength(1);
+    expect(entries(dir)).toHaveLength(stored);
     const bad = () => captureStack("dev", { overrides: { nodeEnv: "" } });
     await expect(bad()).rejects.toThrow(/volteryde-infra:nodeEnv/);
     await expect(bad()).rejects.toThrow(/volteryde-infra:nodeEnv/);
-    expect(entries(dir)).toHaveLength(1);
+    expect(entries(dir)).toHaveLength(stored);
   });
 });
