@@ -6,7 +6,7 @@
  * folder, `captureStack` stores each capture there and later files read it instead of running
  * the program again.
  *
- * The folder belongs to one run of one program: jest's global setup (test/captureCacheSetup.cjs)
+ * The folder belongs to one run of one program: jest's global setup (test/captureCache.setup.cjs)
  * makes a new one and its teardown removes it, so an edited program never meets an old capture.
  * The mutation run (jest.mutate.config.js) does not set it: there, each mutant is a different
  * program in the same process. Nothing else sets it; `npm start` and `pulumi` never cache.
