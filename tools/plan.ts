@@ -225,42 +225,39 @@ export async function plan(options: PlanOptions): Promise<number> {
     const captureMs = Date.now() - captureStarted;
     timings.mark("capture (program under mocks)");
     // The renderers below are synchronous, and the server's start goes on through callbacks on
-    // this thread (a copy that ended, a free port, the postmaster's ready line): let them run
-    // between the renderers, so that the server is ready when they are done.
-    const letTheServerStartGoOn = async () => {
+    // this thread (a copy that ended, a free port, the postmaster's ready line): each renderer is
+    // a phase that first lets them run, so that the server is ready when the renderers are done.
+    const phase = async <T>(name: string, render: () => T): Promise<T> => {
       if (server) await new Promise((resolve) => setImmediate(resolve));
+      const result = render();
+      timings.mark(name);
+      return result;
     };
-    await letTheServerStartGoOn();
     rendering = true;
     const dir = staging.path;
-    const stats = graphStats(c);
-    timings.mark("graph stats");
-    await letTheServerStartGoOn();
-    // SecretValue serialises as "[secret]": nothing secret reaches these files.
-    writeFileSync(join(dir, "graph.json"), JSON.stringify({ project: c.project, stack: c.stack, resources: c.resources, outputs: c.outputs }, null, 2));
-    writeFileSync(join(dir, "outputs.json"), JSON.stringify(c.outputs, null, 2) + "\n");
-    timings.mark("write graph.json, outputs.json");
-    await letTheServerStartGoOn();
-    writeFileSync(join(dir, "budget.txt"), budgetTable(c) + "\n");
-    timings.mark("connection budget");
-    await letTheServerStartGoOn();
-    writeFileSync(join(dir, "overview.mmd"), mermaidOverview(c));
-    const services = capturedServices(c);
-    mkdirSync(join(dir, "services"));
-    for (const key of services) writeFileSync(join(dir, "services", `${key}.mmd`), mermaidService(c, key));
-    timings.mark("Mermaid");
-    await letTheServerStartGoOn();
-    writeFileSync(join(dir, "database.sql"), renderSql(c));
-    timings.mark("SQL");
-    await letTheServerStartGoOn();
-    mkdirSync(join(dir, "kubernetes"));
-    const objects = manifests(c);
-    const files = manifestFiles(objects);
-    for (const f of files) writeFileSync(join(dir, "kubernetes", f.file), f.yaml);
-    timings.mark("Kubernetes YAML");
-    await letTheServerStartGoOn();
-    const problems = validateManifests(objects);
-    timings.mark("Kubernetes validation");
+    const stats = await phase("graph stats", () => graphStats(c));
+    await phase("write graph.json, outputs.json", () => {
+      // SecretValue serialises as "[secret]": nothing secret reaches these files.
+      writeFileSync(join(dir, "graph.json"), JSON.stringify({ project: c.project, stack: c.stack, resources: c.resources, outputs: c.outputs }, null, 2));
+      writeFileSync(join(dir, "outputs.json"), JSON.stringify(c.outputs, null, 2) + "\n");
+    });
+    await phase("connection budget", () => writeFileSync(join(dir, "budget.txt"), budgetTable(c) + "\n"));
+    const services = await phase("Mermaid", () => {
+      writeFileSync(join(dir, "overview.mmd"), mermaidOverview(c));
+      const keys = capturedServices(c);
+      mkdirSync(join(dir, "services"));
+      for (const key of keys) writeFileSync(join(dir, "services", `${key}.mmd`), mermaidService(c, key));
+      return keys;
+    });
+    await phase("SQL", () => writeFileSync(join(dir, "database.sql"), renderSql(c)));
+    const { objects, files } = await phase("Kubernetes YAML", () => {
+      mkdirSync(join(dir, "kubernetes"));
+      const rendered = manifests(c);
+      const yaml = manifestFiles(rendered);
+      for (const f of yaml) writeFileSync(join(dir, "kubernetes", f.file), f.yaml);
+      return { objects: rendered, files: yaml };
+    });
+    const problems = await phase("Kubernetes validation", () => validateManifests(objects));
 
     let report: VerifyReport | undefined;
     let cannotVerify: string | undefined;
