@@ -435,6 +435,7 @@ export async function verifyCapture(c: Capture, options: VerifyOptions): Promise
     const migrations = await Promise.all(
       services.map(async (s) => {
         const out: Check[] = [];
+        const recordHere = recorder(out);
         const migrator = s.migrators[0];
         const m = await connect(server, migrator, declared.password(migrator));
         clients.push(m);
@@ -446,7 +447,7 @@ export async function verifyCapture(c: Capture, options: VerifyOptions): Promise
           } catch (err) {
             error = serverAnswer(err);
           }
-          recorder(out)(migrator, `migration: ${sql.split("(")[0].slice(0, 60)}`, true, error);
+          recordHere(migrator, `migration: ${sql.split("(")[0].slice(0, 60)}`, true, error);
         }
         const owners = await adminAtOnce(
           `SELECT c.relname AS name, pg_get_userbyid(c.relowner) AS owner FROM pg_class c WHERE c.relnamespace = $1::regnamespace
