@@ -1,6 +1,6 @@
 /**
  * `npm run bench:start`: `npm start` end to end, as a developer runs it: the plan of each stack
- * as a process (the tsx CLI, so Node.js's and tsx's start are in it, without npm's own), with the
+ * as a process (package.json's start command without npm, so Node.js's start and the loader's are in it), with the
  * real-PostgreSQL verification, BENCH_RUNS times after one warm-up run (which fills the compile
  * cache and the verifier's data folder as the first run after `npm ci` does). Prints min / median
  * / max wall time, the median of each phase `--timings` prints, and the load average before and
@@ -12,12 +12,12 @@ import { mkdtempSync, rmSync } from "fs";
 import { loadavg, tmpdir } from "os";
 import { join } from "path";
 import { performance } from "perf_hooks";
+import { LOAD_TYPESCRIPT } from "../test/commandLine";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const STACKS = (process.env.BENCH_STACKS ?? "dev,prod").split(",");
 const EXTRA = (process.env.BENCH_ARGS ?? "").split(" ").filter(Boolean);
 const ROOT = join(__dirname, "..");
-const TSX = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const load = () => loadavg().map((l) => l.toFixed(2)).join(" ");
@@ -25,7 +25,7 @@ const load = () => loadavg().map((l) => l.toFixed(2)).join(" ");
 /** One plan as a process: its wall time and the phases of its --timings. */
 function run(stack: string, out: string): { ms: number; phases: Map<string, number> } {
   const started = performance.now();
-  const child = spawnSync(process.execPath, [TSX, "tools/plan.ts", "--stack", stack, "--out", out, "--timings", ...EXTRA], { cwd: ROOT, encoding: "utf8" });
+  const child = spawnSync(process.execPath, [...LOAD_TYPESCRIPT, "tools/plan.ts", "--stack", stack, "--out", out, "--timings", ...EXTRA], { cwd: ROOT, encoding: "utf8" });
   const ms = performance.now() - started;
   if (child.status !== 0) throw new Error(`plan of ${stack} exited ${child.status}:\n${child.stderr}${child.stdout}`);
   const timings = child.stdout.slice(child.stdout.indexOf("Timings:"));
@@ -36,7 +36,7 @@ function run(stack: string, out: string): { ms: number; phases: Map<string, numb
 function main(): void {
   const out = mkdtempSync(join(tmpdir(), "bench-start-"));
   try {
-    console.log(`npm start (tsx tools/plan.ts${EXTRA.length ? ` ${EXTRA.join(" ")}` : ""}), ${RUNS} runs per stack after a warm-up; load average ${load()}`);
+    console.log(`npm start (node ${LOAD_TYPESCRIPT.join(" ")} tools/plan.ts${EXTRA.length ? ` ${EXTRA.join(" ")}` : ""}), ${RUNS} runs per stack after a warm-up; load average ${load()}`);
     for (const stack of STACKS) {
       run(stack, out);
       const runs = Array.from({ length: RUNS }, () => run(stack, out));

@@ -55,8 +55,8 @@ export function interrupted(): boolean {
 export function exitCleanlyOnSignals(write: (text: string) => void = (t) => process.stderr.write(t), graceMs = 15_000): void {
   let interrupted = false;
   for (const [signal, number] of Object.entries(SIGNALS)) {
-    // `on`, not `once`: a terminal's Ctrl-C reaches both tsx and this process, and tsx relays it
-    // again; a second signal must not cut the cleanup short.
+    // `on`, not `once`: a terminal's Ctrl-C reaches npm, its shell and this process, and a runner
+    // (npm, tsx) may relay it again; a second signal must not cut the cleanup short.
     process.on(signal, () => {
       if (interrupted) return;
       interrupted = true;

@@ -17,8 +17,6 @@
  * (tools/preview): what `pulumi up` would create, update, replace and delete, what the engine
  * refuses, which pods roll and why.
  */
-// First: the compile cache must be on before the SDKs below load.
-import "./compileCache";
 import { mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from "fs";
 import { dirname, join, resolve } from "path";
 import { Command, Option } from "commander";

@@ -15,10 +15,10 @@ interface Phase {
 }
 
 export class Timings {
-  /** From the process's start: the first phase is Node.js, tsx and the modules loading. */
+  /** From the process's start: the first phase is Node.js and the modules loading (tools/register.cjs). */
   private readonly start = 0;
   private last = performance.now();
-  private readonly all: Phase[] = [{ name: "start (Node.js, tsx, modules)", ms: performance.now(), at: 0, background: false }];
+  private readonly all: Phase[] = [{ name: "start (Node.js, modules)", ms: performance.now(), at: 0, background: false }];
 
   /** Every phase in the order it began. */
   get phases(): readonly { readonly name: string; readonly ms: number }[] {

