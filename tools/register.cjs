@@ -14,7 +14,9 @@
  *
  * The package has no "type", so Node.js loads the `.ts` entry point as CommonJS, through this
  * hook (its own type stripping would treat our `import` syntax as an ES module and fail to
- * resolve the extensionless imports).
+ * resolve the extensionless imports). The hook is `require.extensions`, as ts-node and
+ * esbuild-register install theirs (deprecated in the documentation only, DEP0039); Node.js's CJS
+ * resolver tries every extension in it, which is how `./lib` finds `lib.ts`.
  */
 const { createHash } = require("crypto");
 const { mkdirSync, readFileSync, renameSync, writeFileSync } = require("fs");
