@@ -1,10 +1,11 @@
 /**
- * `npm run bench:start`: `npm start` end to end, as a developer runs it: the plan of each stack
- * as a process (package.json's start command without npm, so Node.js's start and the loader's are in it), with the
- * real-PostgreSQL verification, BENCH_RUNS times after one warm-up run (which fills the compile
- * cache and the verifier's data folder as the first run after `npm ci` does). Prints min / median
- * / max wall time, the median of each phase `--timings` prints, and the load average before and
- * after: the machine's two cores are shared, so figures are comparable only at a similar load.
+ * `npm run bench:start`: `npm start` end to end, as a developer runs it: the plan of each stack as
+ * a process (package.json's start command without npm, so Node.js's start and the loader's are in
+ * it), with the real-PostgreSQL verification, BENCH_RUNS times after one warm-up run (which fills
+ * the compile cache and the verifier's data folder as the first run after `npm ci` does). Prints
+ * min / median / max wall time, the median of each phase `--timings` prints, and the load average
+ * before and after: the machine's two cores are shared, so figures are comparable only at a similar
+ * load.
  * BENCH_STACKS=dev,prod picks the stacks; BENCH_ARGS adds plan options (e.g. "--no-verify").
  */
 import { spawnSync } from "child_process";

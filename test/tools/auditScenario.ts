@@ -1,9 +1,10 @@
 /**
  * The audit against a real server (run by test/tools/audit.test.ts as its own process, as
- * verify.test.ts runs the verifier). Starts a Supabase-like server, applies the stack's design as the provider
- * does, lets each migrator create its objects, then audits: clean, after each tampering the test
- * names (applied as the admin, as someone in Supabase's SQL editor would), and clean again after
- * its undo. Also runs the real CLI twice (clean, and with one tampering left in place).
+ * verify.test.ts runs the verifier). Starts a Supabase-like server, applies the stack's design as
+ * the provider does, lets each migrator create its objects, then audits: clean, after each
+ * tampering the test names (applied as the admin, as someone in Supabase's SQL editor would), and
+ * clean again after its undo. Also runs the real CLI twice (clean, and with one tampering left in
+ * place).
  *   node --require ./tools/register.cjs test/tools/auditScenario.ts <input.json> <output.json>
  */
 import { spawnSync } from "child_process";
