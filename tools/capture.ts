@@ -278,14 +278,20 @@ class CapturingMonitor extends MockMonitor {
       const serialized = await rpc.serializeProperties("", sim.state);
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       (this as any).resources.set(urn, { urn, id: sim.id || null, state: serialized });
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const resproto = require("@pulumi/pulumi/proto/resource_pb");
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const structproto = require("google-protobuf/google/protobuf/struct_pb");
-      const response = new resproto.RegisterResourceResponse();
-      response.setUrn(urn);
-      response.setId(sim.id);
-      response.setObject(structproto.Struct.fromJavaScript(serialized));
+      // The answer as the SDK reads it, without protobuf: it calls these six getters, and reads the
+      // object only through deserializeProperties, which calls `toJavaScript()` and copies what it
+      // reads (@pulumi/pulumi runtime/resource.js registerResource, which answers itself with such
+      // an object when no monitor is attached; runtime/rpc.js deserializeProperties). Building a
+      // protobuf Struct only for the SDK to convert it back took ~13% of a capture (dev: 268 ms
+      // against 231 ms, 15 captures in a row, plain Node.js).
+      const response = {
+        getUrn: () => urn,
+        getId: () => sim.id,
+        getObject: () => ({ toJavaScript: () => serialized }),
+        getPropertydependenciesMap: () => undefined,
+        getResult: () => 0, // proto.pulumirpc.Result.SUCCESS
+        getUnknown: () => false,
+      };
       callback(null, response);
     } catch (err) {
       this.errors.push(err as Error);
