@@ -6,9 +6,11 @@
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "fs";
 import { join } from "path";
+import { tmpdir } from "os";
 import { plan } from "../../tools/plan";
 import { secretStrings } from "../../tools/capture";
 import { captureStack } from "../../tools/run";
+import { enterableByAll } from "../../tools/verify/postgres";
 import { ROOT } from "../../tools/stackConfig";
 import { LOAD_TYPESCRIPT } from "../commandLine";
 import { tempDir } from "../tempDirs";
@@ -129,9 +131,10 @@ describe("offline plan", () => {
 
 /** `npm start` as a process (as package.json starts it), with its own temporary folder so that leftovers can be counted. */
 function start(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; tmp: string; done: Promise<{ code: number | null; stdout: string; stderr: string }>; output: () => string } {
-  const tmp = tempDir("plan-tmp-");
-  // As root the server runs as the postgres OS user, which must be able to enter it (else the
-  // verifier falls back to /tmp, where this test could not count leftovers).
+  // As root the server runs as the postgres OS user, which must be able to enter this folder and
+  // every one above it (else the verifier falls back to /tmp, where this test could not find or
+  // count its files): under TMPDIR unless that is private (`mktemp -d`), as the verifier decides.
+  const tmp = tempDir("plan-tmp-", [tmpdir(), "/tmp"].find(enterableByAll) ?? tmpdir());
   chmodSync(tmp, 0o755);
   const child = spawn(process.execPath, [...LOAD_TYPESCRIPT, "tools/plan.ts", ...args], { cwd, env: { ...process.env, ...env, TMPDIR: tmp } });
   let stdout = "";

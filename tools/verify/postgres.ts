@@ -142,19 +142,22 @@ function hydrateSymlinks(native: string, staged: string): void {
   }
 }
 
+/** Whether every user can enter `dir`: it exists, and it and each folder above it have the x bit for others. */
+export function enterableByAll(dir: string): boolean {
+  if (!existsSync(dir)) return false;
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return false;
+    if (d === dirname(d)) return true;
+  }
+}
+
 /**
  * Where the run's folder goes: the temporary folder, unless the server's user could not enter it
  * (as root: a private TMPDIR, e.g. `mktemp -d`); then /tmp, which every user can enter.
  */
 function workParent(account: Account | undefined): string {
   if (!account) return tmpdir();
-  const enterable = (dir: string): boolean => {
-    for (let d = resolve(dir); ; d = dirname(d)) {
-      if ((statSync(d).mode & 0o001) === 0) return false;
-      if (d === dirname(d)) return true;
-    }
-  };
-  for (const candidate of [tmpdir(), "/tmp"]) if (existsSync(candidate) && enterable(candidate)) return candidate;
+  for (const candidate of [tmpdir(), "/tmp"]) if (enterableByAll(candidate)) return candidate;
   throw new VerifyStartError(`running as root, the server runs as the "postgres" OS user, which cannot enter ${tmpdir()} nor /tmp; set TMPDIR to a folder every user can enter, or plan with --no-verify`);
 }
 
