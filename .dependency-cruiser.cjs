@@ -48,10 +48,19 @@ module.exports = {
     layer("examples-use-the-package", "An example is a consumer project: it reads the platform through the package, never the program's files.", "^examples/", REPO),
     layer("policy-pack-runs-alone", "The policy pack runs in its own process with its own package.json: it imports no file outside policy/.", "^policy/", REPO),
     layer("tools-never-import-tests", "Tools are shipped; tests and benchmarks are not.", "^tools/", "^(test|bench)/"),
+    {
+      name: "aws-by-submodule",
+      comment:
+        "Import @pulumi/aws by submodule (@pulumi/aws/secretsmanager, /iam, /provider). Its root loads ~260 service modules when run, and even as `import type` it puts ~2,700 declaration files into every type check (tsc, eslint, the host's type-checked ts-node).",
+      severity: "error",
+      from: {},
+      to: { path: "^(node_modules/)?@pulumi/aws(/index\\.(js|d\\.ts))?$" },
+    },
   ],
   options: {
     doNotFollow: { path: "node_modules" },
-    exclude: { path: "^(node_modules|out|bin|coverage)/|/dist/" },
+    // node_modules is not followed, but stays a destination so that a rule can name a package's file.
+    exclude: { path: "^(out|bin|coverage)/|/dist/" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     moduleSystems: ["cjs", "es6"],

@@ -4,7 +4,6 @@
  */
 // Submodules, not the package root: its index loads all ~260 AWS service modules (0.2-0.4 s at
 // every start; pulumi/pulumi#7653). The root is imported for types only.
-import type * as aws from "@pulumi/aws";
 import { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as k8s from "@pulumi/kubernetes";
 import * as postgresql from "@pulumi/postgresql";
@@ -15,7 +14,7 @@ import { providerConnections } from "./database/connectionBudget";
 
 export interface Providers {
   readonly postgresql: postgresql.Provider;
-  readonly aws: aws.Provider;
+  readonly aws: AwsProvider;
   readonly kubernetes: k8s.Provider;
   /** Local only, but explicit too, so no resource of ours uses a default provider. */
   readonly random: random.Provider;
@@ -45,7 +44,7 @@ export function createProviders(config: PlatformConfig): Providers {
     connectTimeout: 15,
   });
   const awsProvider = new AwsProvider("aws", {
-    region: config.awsRegion as aws.Region,
+    region: config.awsRegion,
     defaultTags: { tags: { ManagedBy: "pulumi", Project: "volteryde", Environment: config.stack } },
   });
   const kube = new k8s.Provider("kubernetes", {

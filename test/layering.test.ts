@@ -99,3 +99,24 @@ it("keeps the shipped folders (the consumer package, examples, the policy pack) 
     "policy-pack-runs-alone: policy/policies.ts -> components/config/naming.ts",
   ]);
 });
+
+it("refuses @pulumi/aws's root, also as a type-only import, and accepts its submodules", () => {
+  const aws = {
+    "node_modules/@pulumi/aws/package.json": JSON.stringify({ name: "@pulumi/aws", main: "index.js", types: "index.d.ts" }),
+    "node_modules/@pulumi/aws/index.js": "exports.x = 1;\n",
+    "node_modules/@pulumi/aws/index.d.ts": "export declare const x: number;\n",
+    "node_modules/@pulumi/aws/secretsmanager/index.js": "exports.x = 1;\n",
+    "node_modules/@pulumi/aws/secretsmanager/index.d.ts": "export declare const x: number;\n",
+  };
+  const violations = cruise({
+    ...aws,
+    "components/providers.ts": 'import type * as aws from "@pulumi/aws";\nexport type X = typeof aws.x;\n',
+    "tools/capture.ts": importing("@pulumi/aws"),
+    "components/credentials/awsSecret.ts": importing("@pulumi/aws/secretsmanager"),
+    "program.ts": leaf,
+  });
+  expect(violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`).sort()).toEqual([
+    "aws-by-submodule: components/providers.ts -> node_modules/@pulumi/aws/index.js",
+    "aws-by-submodule: tools/capture.ts -> node_modules/@pulumi/aws/index.js",
+  ]);
+});

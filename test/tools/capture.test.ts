@@ -2,7 +2,9 @@
  * The capture harness is the test harness of everything else: these tests pin what it records
  * (parents, providers, explicit and implicit dependencies, options, secrecy) with a tiny program.
  */
-import * as aws from "@pulumi/aws";
+import { getCallerIdentity } from "@pulumi/aws/getCallerIdentity";
+import { Provider as AwsProvider } from "@pulumi/aws/provider";
+import * as secretsmanager from "@pulumi/aws/secretsmanager";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Capture, SecretValue, byName, capture, plainStrings, reveal, secretStrings } from "../../tools/capture";
@@ -24,16 +26,16 @@ async function tinyProgram(): Promise<Capture> {
     secretKeys: ["volteryde-infra:token"],
     program: () => {
       const cfg = new pulumi.Config("volteryde-infra");
-      const provider = new aws.Provider("aws", { region: "sa-east-1" });
+      const provider = new AwsProvider("aws", { region: "sa-east-1" });
       const randomProvider = new random.Provider("random");
       const box = new Box("box", { providers: [provider, randomProvider] });
-      const first = new aws.secretsmanager.Secret("first", { name: "first" }, { parent: box, protect: true, retainOnDelete: true });
-      const version = new aws.secretsmanager.SecretVersion(
+      const first = new secretsmanager.Secret("first", { name: "first" }, { parent: box, protect: true, retainOnDelete: true });
+      const version = new secretsmanager.SecretVersion(
         "first-v",
         { secretId: first.id, secretString: pulumi.interpolate`{"password":"${box.password}"}` },
         { parent: box, deleteBeforeReplace: true, ignoreChanges: ["versionStages"] },
       );
-      const later = new aws.secretsmanager.Secret(
+      const later = new secretsmanager.Secret(
         "later",
         { name: "later", description: cfg.requireSecret("token") },
         { parent: box, dependsOn: [version], aliases: [{ name: "old-later" }] },
@@ -134,7 +136,7 @@ describe("capture", () => {
       capture({
         stack: "unit",
         config: {},
-        program: async () => ({ id: (await aws.getCallerIdentity({})).accountId }),
+        program: async () => ({ id: (await getCallerIdentity({})).accountId }),
       }),
     ).rejects.toThrow("unexpected provider function call aws:index/getCallerIdentity:getCallerIdentity");
   });
