@@ -49,12 +49,12 @@ module.exports = {
     layer("policy-pack-runs-alone", "The policy pack runs in its own process with its own package.json: it imports no file outside policy/.", "^policy/", REPO),
     layer("tools-never-import-tests", "Tools are shipped; tests and benchmarks are not.", "^tools/", "^(test|bench)/"),
     {
-      name: "aws-by-submodule",
+      name: "sdks-by-submodule",
       comment:
-        "Import @pulumi/aws by submodule (@pulumi/aws/secretsmanager, /iam, /provider). Its root loads ~260 service modules when run, and even as `import type` it puts ~2,700 declaration files into every type check (tsc, eslint, the host's type-checked ts-node).",
+        "Import @pulumi/aws and @pulumi/kubernetes by submodule (@pulumi/aws/secretsmanager, @pulumi/kubernetes/apps/v1, .../provider). @pulumi/aws's root loads ~260 service modules when run, @pulumi/kubernetes's ~100 of API groups we do not use; even as `import type` a root puts all its declaration files (~2,700 and ~650) into every type check (tsc, eslint, the host's type-checked ts-node).",
       severity: "error",
       from: {},
-      to: { path: "^(node_modules/)?@pulumi/aws(/index\\.(js|d\\.ts))?$" },
+      to: { path: "^(node_modules/)?@pulumi/(aws|kubernetes)(/index\\.(js|d\\.ts))?$" },
     },
   ],
   options: {

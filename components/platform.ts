@@ -3,7 +3,7 @@
  * database access and workload. Services are independent chains so Pulumi deploys them in
  * parallel; only config (`readsFrom`, Temporal services) links them.
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "./config/config";
 import { ConnectionBudget, serviceLimits } from "./database/connectionBudget";
@@ -140,7 +140,7 @@ export class Platform extends pulumi.ComponentResource {
     // Namespace when the program creates it. Deleting a namespace deletes everything in it:
     // retained and protected in protected stacks (no documented operation deletes it).
     const namespace = config.kubernetes.createNamespace
-      ? new k8s.core.v1.Namespace(
+      ? new corev1.Namespace(
           "namespace",
           {
             metadata: {

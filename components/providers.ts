@@ -2,10 +2,12 @@
  * The three explicit providers, created once from config and handed to the platform through
  * `opts.providers`; no resource relies on an ambient default provider.
  */
-// Submodules, not the package root: its index loads all ~260 AWS service modules (0.2-0.4 s at
-// every start; pulumi/pulumi#7653). The root is imported for types only.
+// Submodules, not the package roots, for types too: @pulumi/aws's index loads all ~260 AWS
+// service modules (0.2-0.4 s at every start; pulumi/pulumi#7653), @pulumi/kubernetes's ~100
+// modules of API groups the program never uses; even a type-only import of a root puts all its
+// declarations into every type check (the layering rule sdks-by-submodule).
 import { Provider as AwsProvider } from "@pulumi/aws/provider";
-import * as k8s from "@pulumi/kubernetes";
+import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -15,7 +17,7 @@ import { providerConnections } from "./database/connectionBudget";
 export interface Providers {
   readonly postgresql: postgresql.Provider;
   readonly aws: AwsProvider;
-  readonly kubernetes: k8s.Provider;
+  readonly kubernetes: KubernetesProvider;
   /** Local only, but explicit too, so no resource of ours uses a default provider. */
   readonly random: random.Provider;
 }
@@ -47,7 +49,7 @@ export function createProviders(config: PlatformConfig): Providers {
     region: config.awsRegion,
     defaultTags: { tags: { ManagedBy: "pulumi", Project: "volteryde", Environment: config.stack } },
   });
-  const kube = new k8s.Provider("kubernetes", {
+  const kube = new KubernetesProvider("kubernetes", {
     namespace: config.kubernetes.namespace,
     ...(config.kubernetes.context ? { context: config.kubernetes.context } : {}),
     enableServerSideApply: true,

@@ -100,23 +100,27 @@ it("keeps the shipped folders (the consumer package, examples, the policy pack) 
   ]);
 });
 
-it("refuses @pulumi/aws's root, also as a type-only import, and accepts its submodules", () => {
-  const aws = {
-    "node_modules/@pulumi/aws/package.json": JSON.stringify({ name: "@pulumi/aws", main: "index.js", types: "index.d.ts" }),
-    "node_modules/@pulumi/aws/index.js": "exports.x = 1;\n",
-    "node_modules/@pulumi/aws/index.d.ts": "export declare const x: number;\n",
-    "node_modules/@pulumi/aws/secretsmanager/index.js": "exports.x = 1;\n",
-    "node_modules/@pulumi/aws/secretsmanager/index.d.ts": "export declare const x: number;\n",
-  };
+it("refuses the roots of @pulumi/aws and @pulumi/kubernetes, also as type-only imports, and accepts their submodules", () => {
+  const sdk = (name: string, submodule: string) => ({
+    [`node_modules/@pulumi/${name}/package.json`]: JSON.stringify({ name: `@pulumi/${name}`, main: "index.js", types: "index.d.ts" }),
+    [`node_modules/@pulumi/${name}/index.js`]: "exports.x = 1;\n",
+    [`node_modules/@pulumi/${name}/index.d.ts`]: "export declare const x: number;\n",
+    [`node_modules/@pulumi/${name}/${submodule}/index.js`]: "exports.x = 1;\n",
+    [`node_modules/@pulumi/${name}/${submodule}/index.d.ts`]: "export declare const x: number;\n",
+  });
   const violations = cruise({
-    ...aws,
+    ...sdk("aws", "secretsmanager"),
+    ...sdk("kubernetes", "apps/v1"),
     "components/providers.ts": 'import type * as aws from "@pulumi/aws";\nexport type X = typeof aws.x;\n',
     "tools/capture.ts": importing("@pulumi/aws"),
+    "components/workloads/podTemplate.ts": 'import type * as k8s from "@pulumi/kubernetes";\nexport type X = typeof k8s.x;\n',
+    "components/workloads/serviceWorkload.ts": importing("@pulumi/kubernetes/apps/v1"),
     "components/credentials/awsSecret.ts": importing("@pulumi/aws/secretsmanager"),
     "program.ts": leaf,
   });
   expect(violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`).sort()).toEqual([
-    "aws-by-submodule: components/providers.ts -> node_modules/@pulumi/aws/index.js",
-    "aws-by-submodule: tools/capture.ts -> node_modules/@pulumi/aws/index.js",
+    "sdks-by-submodule: components/providers.ts -> node_modules/@pulumi/aws/index.js",
+    "sdks-by-submodule: components/workloads/podTemplate.ts -> node_modules/@pulumi/kubernetes/index.js",
+    "sdks-by-submodule: tools/capture.ts -> node_modules/@pulumi/aws/index.js",
   ]);
 });

@@ -14,7 +14,8 @@
  */
 // The submodule, not the package root (which loads every AWS service module): components/providers.ts.
 import * as iam from "@pulumi/aws/iam";
-import * as k8s from "@pulumi/kubernetes";
+import * as apiextensions from "@pulumi/kubernetes/apiextensions";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { KMS_KEY_ARN } from "../config/configSchema";
 import { EXTERNAL_SECRET_API_VERSION, SecretStoreRef } from "./secretDelivery";
@@ -141,7 +142,7 @@ export class ExternalSecretsStore extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const serviceAccount = new k8s.core.v1.ServiceAccount(
+    const serviceAccount = new corev1.ServiceAccount(
       `${name}-service-account`,
       {
         metadata: {
@@ -156,7 +157,7 @@ export class ExternalSecretsStore extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const store = new k8s.apiextensions.CustomResource(
+    const store = new apiextensions.CustomResource(
       `${name}-store`,
       {
         apiVersion: EXTERNAL_SECRET_API_VERSION,

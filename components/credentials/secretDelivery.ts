@@ -10,7 +10,8 @@
  * Shared by ServiceSecrets and PlatformSecrets so both modes produce the same names and keys for
  * every Secret. Not a component: the callers own the resources (`parent`).
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as apiextensions from "@pulumi/kubernetes/apiextensions";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 
 export type SecretsDelivery = "kubernetes" | "external-secrets";
@@ -116,7 +117,7 @@ export function deliverSecret(
   parent: pulumi.Resource,
 ): pulumi.Output<string> {
   if (delivery.mode === "kubernetes") {
-    const created = new k8s.core.v1.Secret(
+    const created = new corev1.Secret(
       resourceName,
       {
         metadata: { name: secret.secretName, namespace: delivery.namespace, labels: { ...secret.labels } },
@@ -130,7 +131,7 @@ export function deliverSecret(
   }
   const store = delivery.store!;
   const name = pulumi.interpolate`${secret.secretName}-${pulumi.output(secret.awsVersionId).apply(versionSuffix)}`;
-  const external = new k8s.apiextensions.CustomResource(
+  const external = new apiextensions.CustomResource(
     resourceName,
     {
       apiVersion: EXTERNAL_SECRET_API_VERSION,

@@ -22,14 +22,15 @@
  * Supabase and Temporal endpoints are reached by port to `databaseCidrs` / `temporalCidrs`
  * (by default any address). README "Network policies" says what that does and does not stop.
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as networkingv1 from "@pulumi/kubernetes/networking/v1";
+import type * as k8sInput from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { EgressRule, Ingress, TEMPORAL_WORKERS } from "../config/configSchema";
 import { COMPONENT, componentSelector, selectorLabels } from "./podTemplate";
 
-type PolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
-type EgressSpec = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
-type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
+type PolicySpec = k8sInput.networking.v1.NetworkPolicySpec;
+type EgressSpec = k8sInput.networking.v1.NetworkPolicyEgressRule;
+type Peer = k8sInput.networking.v1.NetworkPolicyPeer;
 
 /** The label every namespace carries with its own name (Kubernetes 1.22+), to select one by name. */
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
@@ -156,7 +157,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
     const definitions = networkPolicies(args);
     const labels = { "app.kubernetes.io/part-of": "volteryde", "app.kubernetes.io/managed-by": "pulumi" };
     const declare = (d: PolicyDefinition, dependsOn: pulumi.Resource[] = []) =>
-      new k8s.networking.v1.NetworkPolicy(`${name}-${d.name}`, { metadata: { name: d.name, namespace: args.namespace, labels }, spec: d.spec }, { parent: this, dependsOn });
+      new networkingv1.NetworkPolicy(`${name}-${d.name}`, { metadata: { name: d.name, namespace: args.namespace, labels }, spec: d.spec }, { parent: this, dependsOn });
     const allows = definitions.filter((d) => d.name !== DEFAULT_DENY).map((d) => declare(d));
     // The deny comes last (and goes first on removal): a pod is never isolated before the rules
     // that let it reach DNS and its database exist, so a migration running during the first

@@ -13,7 +13,7 @@
  * Rollout: the ConfigMap keeps its name, and every pod template that reads it carries a checksum
  * of `data` (podTemplate.ts `rolloutChecksum`), so a change rolls the pods that read it.
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { Endpoint } from "../config/configSchema";
 import { CONFIG_MAP_NAME } from "../config/naming";
@@ -63,7 +63,7 @@ export class PlatformConfigMap extends pulumi.ComponentResource {
       throw new Error(`PlatformConfigMap ${name}: runtimeEndpoint must be the transaction pooler (6543), got ${args.runtimeEndpoint.kind}`);
     }
     this.data = configMapData(args);
-    const configMap = new k8s.core.v1.ConfigMap(
+    const configMap = new corev1.ConfigMap(
       `${name}-config`,
       {
         metadata: {

@@ -4,11 +4,12 @@
  * and the one resource both declare the same way, a PodDisruptionBudget (parented to the caller).
  */
 import { createHash } from "crypto";
-import * as k8s from "@pulumi/kubernetes";
+import * as policyv1 from "@pulumi/kubernetes/policy/v1";
+import type * as k8sInput from "@pulumi/kubernetes/types/input";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Resources, SpreadMode } from "../config/configSchema";
 
-type EnvVar = k8s.types.input.core.v1.EnvVar;
+type EnvVar = k8sInput.core.v1.EnvVar;
 
 /** Annotation on pod templates whose change rolls the pods (see `rolloutChecksum`). */
 export const ROLLOUT_CHECKSUM_ANNOTATION = "volteryde.io/rollout-checksum";
@@ -51,7 +52,7 @@ export function labelValue(value: string): string {
 }
 
 /** Non-root, no privilege escalation, read-only root filesystem, no capabilities, RuntimeDefault seccomp. */
-export const POD_SECURITY_CONTEXT: k8s.types.input.core.v1.PodSecurityContext = Object.freeze({
+export const POD_SECURITY_CONTEXT: k8sInput.core.v1.PodSecurityContext = Object.freeze({
   runAsNonRoot: true,
   runAsUser: 10001,
   runAsGroup: 10001,
@@ -59,7 +60,7 @@ export const POD_SECURITY_CONTEXT: k8s.types.input.core.v1.PodSecurityContext = 
   seccompProfile: { type: "RuntimeDefault" },
 });
 
-export const CONTAINER_SECURITY_CONTEXT: k8s.types.input.core.v1.SecurityContext = Object.freeze({
+export const CONTAINER_SECURITY_CONTEXT: k8sInput.core.v1.SecurityContext = Object.freeze({
   runAsNonRoot: true,
   allowPrivilegeEscalation: false,
   readOnlyRootFilesystem: true,
@@ -111,9 +112,9 @@ export function disruptionBudget(
     readonly selector: Record<string, string>;
   },
   parent: pulumi.Resource,
-): k8s.policy.v1.PodDisruptionBudget | undefined {
+): policyv1.PodDisruptionBudget | undefined {
   if (workload.maxReplicas <= 1) return undefined;
-  return new k8s.policy.v1.PodDisruptionBudget(
+  return new policyv1.PodDisruptionBudget(
     resourceName,
     {
       metadata: workload.metadata,
@@ -139,7 +140,7 @@ export const TOPOLOGY_KEYS = { zones: "topology.kubernetes.io/zone", hosts: "kub
 export function topologySpread(
   selector: Record<string, string>,
   spread: { readonly zones: SpreadMode; readonly hosts: SpreadMode },
-): k8s.types.input.core.v1.TopologySpreadConstraint[] {
+): k8sInput.core.v1.TopologySpreadConstraint[] {
   return (["zones", "hosts"] as const)
     .filter((topology) => spread[topology] !== "off")
     .map((topology) => ({
@@ -173,7 +174,7 @@ export const STARTUP_PERIOD_SECONDS = 5;
 export function httpProbes(
   paths: ProbePaths,
   portName: string,
-): Pick<k8s.types.input.core.v1.Container, "startupProbe" | "livenessProbe" | "readinessProbe"> {
+): Pick<k8sInput.core.v1.Container, "startupProbe" | "livenessProbe" | "readinessProbe"> {
   const get = (path: string) => ({ httpGet: { path, port: portName }, timeoutSeconds: 3 });
   return {
     startupProbe: {
@@ -187,12 +188,12 @@ export function httpProbes(
 }
 
 /** A container's requests and limits from the config's resources. */
-export function resourceRequirements(r: Resources): k8s.types.input.core.v1.ResourceRequirements {
+export function resourceRequirements(r: Resources): k8sInput.core.v1.ResourceRequirements {
   return { requests: { cpu: r.cpuRequest, memory: r.memoryRequest }, limits: { cpu: r.cpuLimit, memory: r.memoryLimit } };
 }
 
 /** `env` entries that read keys of a Secret, optionally renamed (`{ VAR: "KEY" }`). */
-export function envFromSecret(secretName: k8s.types.input.core.v1.SecretKeySelector["name"], keys: Readonly<Record<string, string>>): EnvVar[] {
+export function envFromSecret(secretName: k8sInput.core.v1.SecretKeySelector["name"], keys: Readonly<Record<string, string>>): EnvVar[] {
   return Object.entries(keys).map(([name, key]) => ({ name, valueFrom: { secretKeyRef: { name: secretName, key } } }));
 }
 

@@ -17,7 +17,10 @@
  * ConfigMap key. The pod template carries a checksum of the non-secret inputs that change on
  * rotation or config change, so such a change rolls the pods in both secret-delivery modes.
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as appsv1 from "@pulumi/kubernetes/apps/v1";
+import * as autoscalingv2 from "@pulumi/kubernetes/autoscaling/v2";
+import * as batchv1 from "@pulumi/kubernetes/batch/v1";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { Autoscaling, Endpoint, Probe, Resources, SpreadMode } from "../config/configSchema";
 import { RuntimeUser, migrationJobName } from "../config/naming";
@@ -166,7 +169,7 @@ export class ServiceWorkload extends pulumi.ComponentResource {
   public readonly serviceName: pulumi.Output<string>;
   public readonly migrationJobName: pulumi.Output<string>;
   /** The Job, for workers that run this service's code and must wait for its migrations too. */
-  public readonly migrationJob: k8s.batch.v1.Job;
+  public readonly migrationJob: batchv1.Job;
   /** The pod template's rollout checksum (plain; the plan shows why pods roll). */
   public readonly rolloutChecksum: string;
 
@@ -194,7 +197,7 @@ export class ServiceWorkload extends pulumi.ComponentResource {
     // Migrations: session pooler or direct host, as the migrator (which acts as the owner role).
     const jobName = migrationJobName(args.key, args.tag);
     const migrationLabels = workloadLabels(`${args.key}-migrate`, COMPONENT.migration, labelValue(args.tag), `${args.key}-migrate`);
-    this.migrationJob = new k8s.batch.v1.Job(
+    this.migrationJob = new batchv1.Job(
       `${name}-migrate`,
       {
         metadata: {
@@ -269,7 +272,7 @@ export class ServiceWorkload extends pulumi.ComponentResource {
     });
     const port = { name: "http", containerPort: args.probe.port, protocol: "TCP" };
     const spread = topologySpread(selector, args.topologySpread ?? { zones: "off", hosts: "off" });
-    const deployment = new k8s.apps.v1.Deployment(
+    const deployment = new appsv1.Deployment(
       `${name}-deployment`,
       {
         metadata: { name: args.key, namespace: args.namespace, labels },
@@ -320,7 +323,7 @@ export class ServiceWorkload extends pulumi.ComponentResource {
       { ...parent, dependsOn: [this.migrationJob] },
     );
 
-    const service = new k8s.core.v1.Service(
+    const service = new corev1.Service(
       `${name}-service`,
       {
         metadata: { name: args.key, namespace: args.namespace, labels },
@@ -330,7 +333,7 @@ export class ServiceWorkload extends pulumi.ComponentResource {
     );
 
     if (scaling) {
-      new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+      new autoscalingv2.HorizontalPodAutoscaler(
         `${name}-hpa`,
         {
           metadata: { name: args.key, namespace: args.namespace, labels },

@@ -13,7 +13,7 @@
  * failed, readiness while it is running and polling (README "Temporal workers"). Readiness gates
  * a rollout: with `maxUnavailable: 0` an old worker stops only once a new one polls.
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as appsv1 from "@pulumi/kubernetes/apps/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceDefinition } from "../config/catalogue";
 import { Pool, Resources, SpreadMode, TEMPORAL_WORKERS } from "../config/configSchema";
@@ -110,7 +110,7 @@ export class TemporalWorkers extends pulumi.ComponentResource {
     const spread = topologySpread(selector, args.topologySpread ?? { zones: "off", hosts: "off" });
     const health = args.probe && { name: "health", containerPort: args.probe.port, protocol: "TCP" };
 
-    const deployment = new k8s.apps.v1.Deployment(
+    const deployment = new appsv1.Deployment(
       `${name}-deployment`,
       {
         metadata: { name: TEMPORAL_WORKERS_NAME, namespace: args.namespace, labels },

@@ -14,7 +14,9 @@
  * LIMIT, which budgets the platform's own pods plus `database.connectionHeadroom` (5 by
  * default): keep replicas x DATABASE_POOL_MAX below the headroom, or give the service more.
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as appsv1 from "@pulumi/kubernetes/apps/v1";
+import * as networkingv1 from "@pulumi/kubernetes/networking/v1";
+import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import * as pulumi from "@pulumi/pulumi";
 import { readPlatformOutputs, requireService } from "@volteryde/platform-outputs";
 
@@ -53,13 +55,13 @@ export async function main(): Promise<ExampleOutputs> {
   const cfg = readConfig();
   const platform = await readPlatformOutputs(new pulumi.StackReference("platform", { name: cfg.platformStack }));
   const service = requireService(platform, cfg.service);
-  const provider = new k8s.Provider("kubernetes", { context: cfg.kubeContext });
+  const provider = new KubernetesProvider("kubernetes", { context: cfg.kubeContext });
   const namespace = platform.kubernetes.namespace;
   const name = `${cfg.service}-digest`;
   const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "volteryde", "app.kubernetes.io/managed-by": "pulumi" };
   const fromAppSecret = (key: string) => ({ secretKeyRef: { name: service.secrets.kubernetesAppSecret, key } });
 
-  const deployment = new k8s.apps.v1.Deployment(
+  const deployment = new appsv1.Deployment(
     name,
     {
       metadata: { name, namespace, labels },
@@ -105,7 +107,7 @@ export async function main(): Promise<ExampleOutputs> {
   // The platform's default-deny policy selects every pod of the namespace: without this one the
   // pods could neither resolve names nor reach the pooler. DNS as the platform's default
   // (kube-dns in kube-system); the pooler by port, as NetworkPolicy cannot name hosts.
-  new k8s.networking.v1.NetworkPolicy(
+  new networkingv1.NetworkPolicy(
     name,
     {
       metadata: { name, namespace, labels },
