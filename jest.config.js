@@ -1,6 +1,8 @@
 /** Jest transpiles only (isolatedModules), with esbuild (jest.esbuild.cjs); `npm run typecheck` runs tsc --strict separately. */
 module.exports = {
-  testEnvironment: "node",
+  // A vanilla V8 context per test file: global lookups without interceptors (test/jestEnvironment.cjs).
+  // An absolute path, not <rootDir>: Stryker's jest runner requires the configured value as it is.
+  testEnvironment: require.resolve("./test/jestEnvironment.cjs"),
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   transform: {
