@@ -2,7 +2,7 @@
  * tools/register.cjs, the loader of `npm start` and the other command lines: it runs TypeScript
  * that only a transpiler can (parameter properties, enums, extensionless imports), keeps one
  * transform per file and never serves a stale one, leaves the packages' JavaScript alone, and
- * reports errors at TypeScript lines.
+ * reports errors at TypeScript lines; the SDK's TypeScript compiler loads only when used.
  */
 import { spawnSync } from "child_process";
 import { readdirSync, writeFileSync } from "fs";
@@ -42,6 +42,18 @@ describe("the command lines' TypeScript loader", () => {
     lib("bonjour");
     expect(run(entry, cache).stdout).toBe("bonjour, world (calm) 2\n");
     expect(readdirSync(cache)).toHaveLength(2);
+  });
+
+  it("hands the SDK a TypeScript compiler that loads on first use and is the real one then", () => {
+    const sdk = join(dir, "sdk.ts");
+    writeFileSync(
+      sdk,
+      `import * as pulumi from ${JSON.stringify(join(ROOT, "node_modules", "@pulumi", "pulumi"))};\n` +
+        `const loaded = () => Object.keys(require.cache).some((k) => k.endsWith("/node_modules/typescript/lib/typescript.js"));\n` +
+        `console.log(loaded());\n` +
+        `pulumi.runtime.serializeFunction(() => 6 * 7).then((f) => console.log(loaded(), f.text.includes("6 * 7")));\n`,
+    );
+    expect(run(sdk, cache)).toEqual({ code: 0, stdout: "false\ntrue true\n", stderr: "" });
   });
 
   it("reports an error at the TypeScript file's own line", () => {
