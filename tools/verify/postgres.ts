@@ -19,13 +19,14 @@
  *  - initdb takes one to three seconds, most of a verification's start: the first run keeps a
  *    copy of the fresh data folder under node_modules/.cache/verify-postgres/ (mode 700, next to
  *    jest's cache, outside the temporary folder that must stay empty), keyed by everything initdb
- *    was given and by the initdb binary's identity, and later runs copy it (`cp -a`) instead.
+ *    was given and by the initdb binary's identity, and later runs copy it (`cp -a`) instead;
+ *    keeping a new one removes those no run copied from for a week (`pruneTemplates`).
  *    It holds nothing secret: the bootstrap superuser's password is a constant of server.ts and
  *    the server listens on 127.0.0.1 only. VERIFY_PG_TEMPLATE=0 turns it off.
  */
 import { ChildProcessByStdio, execFile, execFileSync, spawn } from "child_process";
 import { createHash } from "crypto";
-import { chmodSync, chownSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "fs";
+import { chmodSync, chownSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from "fs";
 import { createServer } from "net";
 import { tmpdir } from "os";
 import { dirname, join, resolve } from "path";
@@ -60,6 +61,8 @@ export interface RunningPostgres {
   readonly port: number;
   /** The run's private folder (binaries when staged, data); gone after `stop`. */
   readonly folder: string;
+  /** The kept data folder this server's data came from or was kept in; undefined when off. */
+  readonly template: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -71,6 +74,8 @@ interface Account {
 const WATCHDOG = join(__dirname, "watchdog.cjs");
 const TEMPLATES = join(__dirname, "..", "..", "node_modules", ".cache", "verify-postgres");
 const PORT_ATTEMPTS = 5;
+/** A kept data folder no server was copied from for this long is removed (`pruneTemplates`). */
+const TEMPLATE_UNUSED_MS = 7 * 24 * 60 * 60 * 1000;
 /** Characters of a command's output kept for its error message (the last lines). */
 const OUTPUT_KEPT = 16_384;
 
@@ -278,6 +283,25 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Removes the kept data folders of `folder` that no server was copied from in `unusedMs`, but
+ * `keep`: those of an earlier install (another initdb binary, so another key) or of options no
+ * longer used would otherwise stay for as long as node_modules does (~28 MB each). A folder's
+ * modification time is its last use (`launchPostgres` sets it on every copy). A folder removed
+ * too early only costs its next run an initdb. Returns the names removed.
+ */
+export function pruneTemplates(folder: string, keep: string, unusedMs = TEMPLATE_UNUSED_MS, now = Date.now()): string[] {
+  const removed: string[] = [];
+  for (const f of readdirSync(folder)) {
+    const path = join(folder, f);
+    if (path === keep || !/^pg\d+-[0-9a-f]{16}$/.test(f)) continue;
+    if (now - statSync(path).mtimeMs <= unusedMs) continue;
+    rmSync(path, { recursive: true, force: true });
+    removed.push(f);
+  }
+  return removed;
+}
+
 /** Keeps a fresh data folder as the template; another run may be doing the same at once. */
 async function keepTemplate(data: string, template: string): Promise<void> {
   try {
@@ -294,6 +318,7 @@ async function keepTemplate(data: string, template: string): Promise<void> {
     } catch {
       rmSync(aside, { recursive: true, force: true }); // another run kept one first
     }
+    pruneTemplates(TEMPLATES, template);
   } catch {
     // Only a cache: the next run runs initdb again.
   }
@@ -335,6 +360,13 @@ export async function launchPostgres(options: PostgresOptions): Promise<RunningP
       return false;
     };
     if (template && existsSync(join(template, "PG_VERSION")) && (await fromTemplate(template))) {
+      try {
+        // Its last use, which pruneTemplates reads.
+        const now = new Date();
+        utimesSync(template, now, now);
+      } catch {
+        // Only a cache: at worst it is pruned and made again.
+      }
       options.phase?.("server: data folder from the template");
     } else {
       const passwordFile = join(work.path, "pwfile");
@@ -361,7 +393,7 @@ export async function launchPostgres(options: PostgresOptions): Promise<RunningP
       const started = await guard.run(postgres, ["-D", data, "-p", String(port), ...options.postgresFlags], account, "database system is ready to accept connections", "SIGQUIT");
       if (started === "ready") {
         options.phase?.("server: start");
-        return { port, folder: work.path, stop };
+        return { port, folder: work.path, template, stop };
       }
       const ended = started.ended;
       if ("error" in ended) throw new VerifyStartError(cannotRun(postgres, ended.error, account));
