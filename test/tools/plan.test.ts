@@ -10,7 +10,7 @@ import { tmpdir } from "os";
 import { plan } from "../../tools/plan";
 import { secretStrings } from "../../tools/capture";
 import { captureStack } from "../../tools/run";
-import { enterableByAll } from "../../tools/verify/postgres";
+import { enterableTempParent } from "../../tools/verify/postgres";
 import { ROOT } from "../../tools/stackConfig";
 import { LOAD_TYPESCRIPT } from "../commandLine";
 import { tempDir } from "../tempDirs";
@@ -134,7 +134,7 @@ function start(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}): { child
   // As root the server runs as the postgres OS user, which must be able to enter this folder and
   // every one above it (else the verifier falls back to /tmp, where this test could not find or
   // count its files): under TMPDIR unless that is private (`mktemp -d`), as the verifier decides.
-  const tmp = tempDir("plan-tmp-", [tmpdir(), "/tmp"].find(enterableByAll) ?? tmpdir());
+  const tmp = tempDir("plan-tmp-", enterableTempParent() ?? tmpdir());
   chmodSync(tmp, 0o755);
   const child = spawn(process.execPath, [...LOAD_TYPESCRIPT, "tools/plan.ts", ...args], { cwd, env: { ...process.env, ...env, TMPDIR: tmp } });
   let stdout = "";

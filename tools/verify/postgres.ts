@@ -148,12 +148,17 @@ function hydrateSymlinks(native: string, staged: string): void {
 }
 
 /** Whether every user can enter `dir`: it exists, and it and each folder above it have the x bit for others. */
-export function enterableByAll(dir: string): boolean {
+function enterableByAll(dir: string): boolean {
   if (!existsSync(dir)) return false;
   for (let d = resolve(dir); ; d = dirname(d)) {
     if ((statSync(d).mode & 0o001) === 0) return false;
     if (d === dirname(d)) return true;
   }
+}
+
+/** The temporary folder if every user can enter it, else /tmp if they can; undefined if neither. */
+export function enterableTempParent(): string | undefined {
+  return [tmpdir(), "/tmp"].find(enterableByAll);
 }
 
 /**
@@ -162,7 +167,8 @@ export function enterableByAll(dir: string): boolean {
  */
 function workParent(account: Account | undefined): string {
   if (!account) return tmpdir();
-  for (const candidate of [tmpdir(), "/tmp"]) if (enterableByAll(candidate)) return candidate;
+  const parent = enterableTempParent();
+  if (parent) return parent;
   throw new VerifyStartError(`running as root, the server runs as the "postgres" OS user, which cannot enter ${tmpdir()} nor /tmp; set TMPDIR to a folder every user can enter, or plan with --no-verify`);
 }
 
