@@ -90,6 +90,13 @@ const sdk = {
     waitForRPCs(): Promise<void>;
   },
   state: state as unknown as { getStore(): Record<string, unknown> },
+  /**
+   * The module object itself, not an import namespace (esbuild's is a copy with getters only):
+   * the SDK calls `debuggable_1.debuggablePromise(...)` through it, so a replacement set here is
+   * the one it calls.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  debuggable: require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> },
 };
 
 const FAKE_ACCOUNT = "123456789012";
@@ -329,23 +336,41 @@ async function resolveOutputs(value: unknown): Promise<unknown> {
 let running = false;
 
 /**
- * The SDK records a stack trace for every resource and tracked promise; formatting them through
- * source maps (jest, tsx) costs more than the rest of a capture (3.5 s instead of 0.7 s for dev).
- * During a capture, traces are off; `CAPTURE_STACK_TRACES=1` keeps them for debugging a program
- * that throws. A trace is the message alone: the SDK's `Resource.callsites()` raises the limit to
- * Infinity and parses the frames into a protobuf StackTrace per resource (@pulumi/pulumi
- * resource.js, runtime/resource.js marshalStackTrace), which the capture never reads.
+ * The SDK's diagnostics, made cheap for the length of a capture; `CAPTURE_STACK_TRACES=1` keeps
+ * the SDK's own, for debugging a program that throws or leaks.
+ *
+ * - Stack traces. The SDK records one for every resource and tracked promise; formatting them
+ *   through source maps (jest, tsx) costs more than the rest of a capture (3.5 s instead of 0.7 s
+ *   for dev). A trace is the message alone: the SDK's `Resource.callsites()` raises the limit to
+ *   Infinity and parses the frames into a protobuf StackTrace per resource (@pulumi/pulumi
+ *   resource.js, runtime/resource.js marshalStackTrace), which the capture never reads.
+ * - Promise leaks. The SDK passes each promise it waits on through `debuggablePromise`
+ *   (runtime/debuggable.js): three properties, a stack trace, a set of candidates and a
+ *   `.then().catch()` pair, so that at the process's exit it can fail the run on any promise still
+ *   pending ("Promise leak detected"). A capture never exits, so that report has no reader; the
+ *   capture checks the same thing itself, when the runtime has no RPC in flight
+ *   (`leakedPromises`): each promise is kept in a set until it settles, and handed back as it is.
+ *   Dev's capture: 205 against 163 ms (20 captures in a row, plain Node.js).
  */
-async function withoutStackTraces<T>(run: () => Promise<T>): Promise<T> {
-  if (process.env.CAPTURE_STACK_TRACES === "1") return run();
-  const saved = { prepare: Error.prepareStackTrace, limit: Error.stackTraceLimit };
+async function withCheapDiagnostics<T>(run: (leaked: () => string[]) => Promise<T>): Promise<T> {
+  // The SDK's own leak report, at the process's exit.
+  if (process.env.CAPTURE_STACK_TRACES === "1") return run(() => []);
+  const saved = { prepare: Error.prepareStackTrace, limit: Error.stackTraceLimit, track: sdk.debuggable.debuggablePromise };
+  const pending = new Map<Promise<unknown>, unknown>();
   Error.prepareStackTrace = (error) => String(error);
   Error.stackTraceLimit = 0;
+  sdk.debuggable.debuggablePromise = <P>(p: Promise<P>, ctx: unknown): Promise<P> => {
+    pending.set(p, ctx);
+    const settled = () => pending.delete(p);
+    p.then(settled, settled);
+    return p;
+  };
   try {
-    return await run();
+    return await run(() => [...pending.values()].map(String));
   } finally {
     Error.prepareStackTrace = saved.prepare;
     Error.stackTraceLimit = saved.limit;
+    sdk.debuggable.debuggablePromise = saved.track;
   }
 }
 
@@ -357,13 +382,13 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
   if (running) throw new Error("capture() runs one program at a time");
   running = true;
   try {
-    return await withoutStackTraces(() => captureNow(options));
+    return await withCheapDiagnostics((leaked) => captureNow(options, leaked));
   } finally {
     running = false;
   }
 }
 
-async function captureNow(options: CaptureOptions): Promise<Capture> {
+async function captureNow(options: CaptureOptions, leakedPromises: () => string[]): Promise<Capture> {
   const project = options.project ?? "volteryde-infra";
   const monitor = new CapturingMonitor(options.sink);
   sdk.settings.setMockOptions(monitor, project, options.stack, true);
@@ -399,6 +424,9 @@ async function captureNow(options: CaptureOptions): Promise<Capture> {
     console.warn = consoleWarn;
   }
   if (monitor.errors.length) throw monitor.errors[0];
+  // What the SDK would report at exit and fail `pulumi up` on (withCheapDiagnostics).
+  const leaked = leakedPromises();
+  if (leaked.length) throw new Error(`the program left ${leaked.length} promise(s) the runtime waits on pending: ${leaked.slice(0, 5).join("; ")}`);
   return { project, stack: options.stack, resources: monitor.captured, outputs, warnings };
 }
 

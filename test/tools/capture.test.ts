@@ -141,6 +141,22 @@ describe("capture", () => {
     ).rejects.toThrow("unexpected provider function call aws:index/getCallerIdentity:getCallerIdentity");
   });
 
+  it("fails on a promise the runtime waits on that never settles, as the SDK fails `pulumi up` at exit, and puts the SDK's tracker back", async () => {
+    // The SDK's own tracker (runtime/debuggable.js), which the capture replaces while it runs.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: (p: Promise<unknown>, ctx: string) => Promise<unknown> };
+    const sdkTracker = debuggable.debuggablePromise;
+    const leaky = () => {
+      void debuggable.debuggablePromise(Promise.resolve(1), "settled");
+      void debuggable.debuggablePromise(new Promise(() => undefined), "never settled");
+      return {};
+    };
+    await expect(capture({ stack: "unit", config: {}, program: leaky })).rejects.toThrow("the program left 1 promise(s) the runtime waits on pending: never settled");
+    expect(debuggable.debuggablePromise).toBe(sdkTracker);
+    // A capture after it starts with nothing pending.
+    expect((await tinyProgram()).resources.length).toBe(c.resources.length);
+  });
+
   it("rethrows what the program throws", async () => {
     await expect(
       capture({
