@@ -2,6 +2,8 @@
  * Property tests of the whole program (fast-check): random valid configurations give a graph with
  * the invariants below or a clear budget refusal; random invalid ones fail before registration,
  * naming the key. Each case is a real capture of dev's stack file with overrides.
+ *
+ * @slow 200 random configurations, most of them real captures
  */
 import fc from "fast-check";
 import { SERVICE_KEYS } from "../components/config/catalogue";

@@ -1,4 +1,8 @@
-/** Levels, depth, width and the Mermaid picture, on hand-made graphs and on the real program. */
+/**
+ * Levels, depth, width and the Mermaid picture, on hand-made graphs and on the real program.
+ *
+ * @slow Mermaid's parser in a process of its own, for both stacks
+ */
 import { spawnSync } from "child_process";
 import { writeFileSync } from "fs";
 import { join } from "path";

@@ -2,6 +2,8 @@
  * The path previews and ups take (the workflows set PULUMI_NODEJS_TRANSPILE_ONLY=true): the
  * program loaded by @pulumi/pulumi's language-host entry and its own ts-node, not by jest or
  * tools/register.cjs, registers the stack and exports the output contract, for both stacks.
+ *
+ * @slow two language-host processes, the first with a cold ts-node cache
  */
 import { loadUnderHost } from "../../tools/loader/hostLoad";
 import { tempDir } from "../tempDirs";

