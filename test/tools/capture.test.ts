@@ -141,18 +141,27 @@ describe("capture", () => {
     ).rejects.toThrow("unexpected provider function call aws:index/getCallerIdentity:getCallerIdentity");
   });
 
-  it("fails on a promise the runtime waits on that never settles, as the SDK fails `pulumi up` at exit, and puts the SDK's tracker back", async () => {
+  it("fails on a promise the runtime waits on that never settles, as the SDK fails `pulumi up` at exit, and puts the SDK's tracker and stack traces back", async () => {
     // The SDK's own tracker (runtime/debuggable.js), which the capture replaces while it runs.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: (p: Promise<unknown>, ctx: string) => Promise<unknown> };
     const sdkTracker = debuggable.debuggablePromise;
+    const resource = pulumi.Resource as unknown as { stackTrace(skip: number): unknown[] };
+    const sdkFrames = resource.stackTrace;
+    const limit = Error.stackTraceLimit;
+    let during: unknown[] = [];
     const leaky = () => {
       void debuggable.debuggablePromise(Promise.resolve(1), "settled");
       void debuggable.debuggablePromise(new Promise(() => undefined), "never settled");
+      during = [resource.stackTrace === sdkFrames, Error.stackTraceLimit];
       return {};
     };
     await expect(capture({ stack: "unit", config: {}, program: leaky })).rejects.toThrow("the program left 1 promise(s) the runtime waits on pending: never settled");
+    // During the capture the SDK's frames and traces were off; after it, all is as it was.
+    expect(during).toEqual([false, 0]);
     expect(debuggable.debuggablePromise).toBe(sdkTracker);
+    expect(resource.stackTrace).toBe(sdkFrames);
+    expect(Error.stackTraceLimit).toBe(limit);
     // A capture after it starts with nothing pending.
     expect((await tinyProgram()).resources.length).toBe(c.resources.length);
   });
