@@ -228,10 +228,12 @@ describe("the language host's start", () => {
     expect(steps(pr.jobs.test).map((s) => s.run).filter(Boolean)).toEqual(["npm test"]);
   });
 
-  it("npm test fails on a type error: its checks, which run tsc --noEmit over tsconfig.json, come before jest", () => {
+  it("npm test fails on a type error: its checks, which type-check tsconfig.json's program (tools/checks.ts), come before jest", () => {
     const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
     expect(scripts.test).toBe("npm run checks && jest");
-    expect(scripts.checks.split(" ")).toEqual(expect.arrayContaining(["concurrently", "npm:typecheck", "npm:lint", "npm:layers"]));
+    expect(scripts.checks.split(" ")).toEqual(expect.arrayContaining(["concurrently", "npm:types-and-lint", "npm:layers"]));
+    // That it fails on a type error and on lint errors: test/tools/checks.test.ts.
+    expect(scripts["types-and-lint"]).toBe("node --require ./tools/register.cjs tools/checks.ts");
     expect(scripts.typecheck).toBe("tsc --noEmit -p tsconfig.json");
     const tsconfig = JSON.parse(readFileSync(join(ROOT, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown>; include: string[] };
     expect([tsconfig.compilerOptions.strict, tsconfig.compilerOptions.noCheck]).toEqual([true, undefined]);

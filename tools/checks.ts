@@ -1,0 +1,66 @@
+/**
+ * `npm run checks`' type check and lint, in one process on one TypeScript program:
+ * `node --require ./tools/register.cjs tools/checks.ts` in the project's folder.
+ *
+ * - The type check is `tsc --noEmit -p tsconfig.json` (`npm run typecheck`): the same program, from
+ *   the same tsconfig.json, and the diagnostics tsc reports (`getPreEmitDiagnostics`: options,
+ *   syntax, semantics, globals).
+ * - The lint is `eslint .` (`npm run lint`): eslint.config.mjs as it stands, but with the type
+ *   information of that program (typescript-eslint's `parserOptions.programs`) instead of a program
+ *   of its own from `projectService`. Type-aware rules (@pulumi/no-output-in-template-literal) read
+ *   the checker the type check already filled.
+ *
+ * Run side by side as two processes, each built the program of ~1,300 files (the SDKs'
+ * declarations, mostly): 12.0 s wall and 22.2 s of CPU against 9.1 s and 13.5 s here (warm,
+ * before the layering check is added beside it). The two scripts stay for running one alone.
+ * Exits 1 on any type error or lint error (warnings are printed, as eslint prints them).
+ */
+import { ESLint } from "eslint";
+import * as ts from "typescript";
+
+export interface ChecksResult {
+  readonly typeErrors: number;
+  readonly lintErrors: number;
+  readonly output: string;
+}
+
+function program(root: string): { program: ts.Program; configErrors: readonly ts.Diagnostic[] } {
+  const configErrors: ts.Diagnostic[] = [];
+  const host: ts.ParseConfigFileHost = { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => configErrors.push(d) };
+  const parsed = ts.getParsedCommandLineOfConfigFile(ts.sys.resolvePath(`${root}/tsconfig.json`), { noEmit: true }, host);
+  if (!parsed) return { program: ts.createProgram([], {}), configErrors };
+  return { program: ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options, projectReferences: parsed.projectReferences }), configErrors: [...configErrors, ...parsed.errors] };
+}
+
+/** The process's exit code: 1 on any type error or lint error. */
+export function exitCode(result: Pick<ChecksResult, "typeErrors" | "lintErrors">): 0 | 1 {
+  return result.typeErrors > 0 || result.lintErrors > 0 ? 1 : 0;
+}
+
+export async function runChecks(root: string, pretty = false): Promise<ChecksResult> {
+  const { program: built, configErrors } = program(root);
+  const diagnostics = [...configErrors, ...ts.getPreEmitDiagnostics(built)];
+  const formatHost: ts.FormatDiagnosticsHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => "\n" };
+  let output = diagnostics.length ? (pretty ? ts.formatDiagnosticsWithColorAndContext : ts.formatDiagnostics)(diagnostics, formatHost) : "";
+  const typeErrors = diagnostics.filter((d) => d.category === ts.DiagnosticCategory.Error).length;
+
+  const eslint = new ESLint({ cwd: root, overrideConfig: { languageOptions: { parserOptions: { projectService: false, programs: [built] } } } });
+  const results = await eslint.lintFiles(["."]);
+  const lintErrors = results.reduce((n, r) => n + r.errorCount, 0);
+  output += await (await eslint.loadFormatter("stylish")).format(results);
+  return { typeErrors, lintErrors, output };
+}
+
+if (require.main === module) {
+  runChecks(process.cwd(), Boolean(process.stdout.isTTY)).then(
+    (result) => {
+      process.stdout.write(result.output);
+      process.stdout.write(`type errors: ${result.typeErrors}, lint errors: ${result.lintErrors}\n`);
+      process.exitCode = exitCode(result);
+    },
+    (err) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
