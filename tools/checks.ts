@@ -24,11 +24,12 @@ export interface ChecksResult {
   readonly output: string;
 }
 
-function program(root: string): { program: ts.Program; configErrors: readonly ts.Diagnostic[] } {
+/** tsconfig.json's program, as `tsc -p` builds it; none when the file cannot be read or parsed at all. */
+function program(root: string): { program?: ts.Program; configErrors: readonly ts.Diagnostic[] } {
   const configErrors: ts.Diagnostic[] = [];
   const host: ts.ParseConfigFileHost = { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => configErrors.push(d) };
   const parsed = ts.getParsedCommandLineOfConfigFile(ts.sys.resolvePath(`${root}/tsconfig.json`), { noEmit: true }, host);
-  if (!parsed) return { program: ts.createProgram([], {}), configErrors };
+  if (!parsed) return { configErrors };
   return { program: ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options, projectReferences: parsed.projectReferences }), configErrors: [...configErrors, ...parsed.errors] };
 }
 
@@ -39,10 +40,12 @@ export function exitCode(result: Pick<ChecksResult, "typeErrors" | "lintErrors">
 
 export async function runChecks(root: string, pretty = false): Promise<ChecksResult> {
   const { program: built, configErrors } = program(root);
-  const diagnostics = [...configErrors, ...ts.getPreEmitDiagnostics(built)];
+  const diagnostics = [...configErrors, ...(built ? ts.getPreEmitDiagnostics(built) : [])];
   const formatHost: ts.FormatDiagnosticsHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => "\n" };
   let output = diagnostics.length ? (pretty ? ts.formatDiagnosticsWithColorAndContext : ts.formatDiagnostics)(diagnostics, formatHost) : "";
   const typeErrors = diagnostics.filter((d) => d.category === ts.DiagnosticCategory.Error).length;
+  // Without a program the lint has no type information to run with: the config error is the report.
+  if (!built) return { typeErrors, lintErrors: 0, output };
 
   const eslint = new ESLint({ cwd: root, overrideConfig: { languageOptions: { parserOptions: { projectService: false, programs: [built] } } } });
   const results = await eslint.lintFiles(["."]);
