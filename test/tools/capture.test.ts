@@ -7,7 +7,15 @@ import { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as secretsmanager from "@pulumi/aws/secretsmanager";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { Capture, SecretValue, byName, capture, plainStrings, reveal, secretStrings } from "../../tools/capture";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { Capture, SecretValue, byName, capture, plainStrings, reveal, secretStrings, structCopy } from "../../tools/capture";
+
+/** A resource of no provider's, with whatever inputs a test gives it. */
+class Thing extends pulumi.CustomResource {
+  constructor(name: string, inputs: pulumi.Inputs) {
+    super("test:index:Thing", name, inputs);
+  }
+}
 
 class Box extends pulumi.ComponentResource {
   readonly password: pulumi.Output<string>;
@@ -149,21 +157,40 @@ describe("capture", () => {
     const resource = pulumi.Resource as unknown as { stackTrace(skip: number): unknown[] };
     const sdkFrames = resource.stackTrace;
     const limit = Error.stackTraceLimit;
+    const sdkStruct = Struct.fromJavaScript;
     let during: unknown[] = [];
     const leaky = () => {
       void debuggable.debuggablePromise(Promise.resolve(1), "settled");
       void debuggable.debuggablePromise(new Promise(() => undefined), "never settled");
-      during = [resource.stackTrace === sdkFrames, Error.stackTraceLimit];
+      during = [resource.stackTrace === sdkFrames, Error.stackTraceLimit, Struct.fromJavaScript === sdkStruct];
       return {};
     };
     await expect(capture({ stack: "unit", config: {}, program: leaky })).rejects.toThrow("the program left 1 promise(s) the runtime waits on pending: never settled");
-    // During the capture the SDK's frames and traces were off; after it, all is as it was.
-    expect(during).toEqual([false, 0]);
+    // During the capture the SDK's frames, traces and protobuf Structs were off; after it, all is as it was.
+    expect(during).toEqual([false, 0, false]);
     expect(debuggable.debuggablePromise).toBe(sdkTracker);
     expect(resource.stackTrace).toBe(sdkFrames);
     expect(Error.stackTraceLimit).toBe(limit);
+    expect(Struct.fromJavaScript).toBe(sdkStruct);
     // A capture after it starts with nothing pending.
     expect((await tinyProgram()).resources.length).toBe(c.resources.length);
+  });
+
+  it("records inputs as a protobuf Struct carries them to the engine: every object's keys sorted, lists in order", async () => {
+    const inputs = { zeta: "1", alpha: { list: [3, true, null, { y: 1, x: 2 }], b: "x" } };
+    const sorted = await capture({ stack: "unit", config: {}, program: () => (new Thing("thing", inputs), {}) });
+    expect(JSON.stringify(byName(sorted, "test:index:Thing", "thing").inputs)).toBe('{"alpha":{"b":"x","list":[3,true,null,{"x":2,"y":1}]},"zeta":"1"}');
+  });
+
+  it("copies a value as google-protobuf's Struct round trip does, errors included", () => {
+    const value = { b: 1, a: [{ d: "x", c: null }, [false, 2.5]], "10": "ten", "9": "nine", é: 0, Z: -1, _: { "": "empty" } };
+    const protobuf = Struct.fromJavaScript(value as never).toJavaScript();
+    expect(JSON.stringify(structCopy(value))).toBe(JSON.stringify(protobuf));
+    expect(Object.keys(structCopy(value) as object)).toEqual(["9", "10", "Z", "_", "a", "b", "é"]);
+    for (const bad of [{ a: undefined }, { a: [1, undefined] }, { a: () => 1 }]) {
+      expect(() => Struct.fromJavaScript(bad as never)).toThrow("Unexpected struct type.");
+      expect(() => structCopy(bad)).toThrow("Unexpected struct type.");
+    }
   });
 
   it("rethrows what the program throws", async () => {
