@@ -2,7 +2,7 @@
  * How the tests start a TypeScript command line: as `npm start` does. package.json's "start" is
  * `node <options> tools/plan.ts`; the options (tools/register.cjs) are read from it, so a process
  * a test starts loads our files the way a user's `npm start` and `npm run audit` do. Plain
- * Node.js: also imported by scripts that run outside jest (auditScenario.ts).
+ * Node.js: also imported outside jest (bench/start.bench.ts).
  */
 import { readFileSync } from "fs";
 import { join } from "path";

@@ -1,18 +1,12 @@
 /**
  * `npm run audit` against a real server: the prod design applied as the provider does, audited
  * clean; then one tampering at a time, each reported with its key facts, and clean again once
- * undone. The scenario runs as its own process (test/tools/auditScenario.ts).
+ * undone (test/tools/auditScenario.ts, in this process; the CLI's own runs are processes).
  */
-import { spawnSync } from "child_process";
-import { readFileSync, writeFileSync } from "fs";
-import { join } from "path";
 import type { Difference } from "../../tools/audit/compare";
 import { clientConfig } from "../../tools/audit/cli";
-import type { ScenarioInput } from "./auditScenario";
-import { LOAD_TYPESCRIPT } from "../commandLine";
+import { ScenarioInput, auditScenario } from "./auditScenario";
 import { tempDir } from "../tempDirs";
-
-const ROOT = join(__dirname, "..", "..");
 
 interface Outcome {
   code: number;
@@ -109,18 +103,14 @@ const TAMPERINGS: { name: string; sql: string[]; undo: string[]; facts: string[]
 ];
 
 let scenario: Scenario;
-beforeAll(() => {
-  const dir = tempDir("audit-");
+beforeAll(async () => {
   const input: ScenarioInput = {
     stack: "prod",
     pg: 17,
     tamperings: TAMPERINGS.map(({ name, sql, undo }) => ({ name, sql, undo })),
     cliDrift: ["GRANT svc_booking_owner TO svc_payment_app_blue"],
   };
-  writeFileSync(join(dir, "input.json"), JSON.stringify(input));
-  const run = spawnSync(process.execPath, [...LOAD_TYPESCRIPT, "test/tools/auditScenario.ts", join(dir, "input.json"), join(dir, "out.json")], { cwd: ROOT, encoding: "utf8", timeout: 280_000 });
-  if (run.status !== 0) throw new Error(`audit scenario failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
-  scenario = JSON.parse(readFileSync(join(dir, "out.json"), "utf8"));
+  scenario = (await auditScenario(input, tempDir("audit-"))) as unknown as Scenario;
 }, 300_000);
 
 it("reports nothing on the design as the provider applies it (Supabase's own roles and schemas left out)", () => {

@@ -1,14 +1,12 @@
 /**
- * The audit against a real server (run by test/tools/audit.test.ts as its own process, as
- * verify.test.ts runs the verifier). Starts a Supabase-like server, applies the stack's design as
+ * The audit against a real server, for test/tools/audit.test.ts (in its process). Starts a Supabase-like server, applies the stack's design as
  * the provider does, lets each migrator create its objects, then audits: clean, after each
  * tampering the test names (applied as the admin, as someone in Supabase's SQL editor would), and
  * clean again after its undo. Also runs the real CLI twice (clean, and with one tampering left in
- * place).
- *   node --require ./tools/register.cjs test/tools/auditScenario.ts <input.json> <output.json>
+ * place): those are processes, as a scheduled job starts the CLI.
  */
 import { spawnSync } from "child_process";
-import { readFileSync, writeFileSync } from "fs";
+import { readFileSync } from "fs";
 import { join } from "path";
 import { Client } from "pg";
 import { runAudit } from "../../tools/audit/cli";
@@ -32,7 +30,8 @@ export interface ScenarioInput {
   readonly cliDrift: readonly string[];
 }
 
-async function main(input: ScenarioInput, outputFile: string): Promise<void> {
+/** Runs the scenario; the CLI's JSON reports go into `folder`. Returns what each step found. */
+export async function auditScenario(input: ScenarioInput, folder: string): Promise<Record<string, unknown>> {
   const c = await captureStack(input.stack);
   const model = databaseModel(c);
   const server = await startServer(input.pg, model.database);
@@ -72,10 +71,10 @@ async function main(input: ScenarioInput, outputFile: string): Promise<void> {
         env: { ...process.env, PGPASSWORD: server.admin.password },
         timeout: 120_000,
       });
-    const cleanJson = `${outputFile}.clean.json`;
+    const cleanJson = join(folder, "clean.json");
     const clean = cli(cleanJson);
     for (const sql of input.cliDrift) await guarded(sql);
-    const driftJson = `${outputFile}.drift.json`;
+    const driftJson = join(folder, "drift.json");
     const drift = cli(driftJson);
     out.cli = {
       clean: { code: clean.status, stdout: clean.stdout, stderr: clean.stderr, json: JSON.parse(readFileSync(cleanJson, "utf8")) },
@@ -85,14 +84,5 @@ async function main(input: ScenarioInput, outputFile: string): Promise<void> {
     await admin.end().catch(() => undefined);
     await server.stop();
   }
-  writeFileSync(outputFile, JSON.stringify(out, null, 2));
+  return out;
 }
-
-const [inputFile, outputFile] = process.argv.slice(2);
-main(JSON.parse(readFileSync(inputFile, "utf8")) as ScenarioInput, outputFile).then(
-  () => process.exit(0),
-  (err) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
