@@ -18,13 +18,20 @@
  *   hiding a key of a ConfigMap the container reads with `envFrom`.
  */
 import { stringify } from "yaml";
-import { ConfigMap, Namespace, Secret, Service, ServiceAccount } from "kubernetes-models/v1";
-import { Deployment } from "kubernetes-models/apps/v1";
-import { Job } from "kubernetes-models/batch/v1";
-import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
-import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
-import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
-import { ExternalSecret, SecretStore } from "@kubernetes-models/external-secrets/external-secrets.io/v1beta1";
+// One module per kind: a group's index loads every kind of it with its validator (core v1: ~80),
+// 137 against 48 ms of every process that validates (plain Node.js).
+import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
+import { Namespace } from "kubernetes-models/v1/Namespace";
+import { Secret } from "kubernetes-models/v1/Secret";
+import { Service } from "kubernetes-models/v1/Service";
+import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
+import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { Job } from "kubernetes-models/batch/v1/Job";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import { ExternalSecret } from "@kubernetes-models/external-secrets/external-secrets.io/v1beta1/ExternalSecret";
+import { SecretStore } from "@kubernetes-models/external-secrets/external-secrets.io/v1beta1/SecretStore";
 import { Capture, CapturedResource, SecretValue } from "../capture";
 import { topologicalOrder } from "../graph";
 import {
