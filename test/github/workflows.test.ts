@@ -228,9 +228,9 @@ describe("the language host's start", () => {
     expect(steps(pr.jobs.test).map((s) => s.run).filter(Boolean)).toEqual(["npm test"]);
   });
 
-  it("npm test fails on a type error: its checks, which type-check tsconfig.json's program (tools/checks.ts), come before jest", () => {
+  it("npm test fails on a type error: its checks, which type-check tsconfig.json's program (tools/checks.ts), run beside jest and fail it", () => {
     const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
-    expect(scripts.test).toBe("npm run checks && jest");
+    expect(scripts.test).toBe("concurrently --group --names types-and-lint,layers,jest npm:types-and-lint npm:layers jest");
     expect(scripts.checks.split(" ")).toEqual(expect.arrayContaining(["concurrently", "npm:types-and-lint", "npm:layers"]));
     // That it fails on a type error and on lint errors: test/tools/checks.test.ts.
     expect(scripts["types-and-lint"]).toBe("node --require ./tools/register.cjs tools/checks.ts");
@@ -238,5 +238,16 @@ describe("the language host's start", () => {
     const tsconfig = JSON.parse(readFileSync(join(ROOT, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown>; include: string[] };
     expect([tsconfig.compilerOptions.strict, tsconfig.compilerOptions.noCheck]).toEqual([true, undefined]);
     expect(tsconfig.include).toEqual(expect.arrayContaining(["index.ts", "program.ts", "components/**/*.ts"]));
+  });
+
+  it("npm test's runner exits 1 when any one of its commands fails, the others passing, and runs each to its end", () => {
+    const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    // Its options as they stand (up to the commands), with stand-ins for the three commands.
+    const words = scripts.test.split(" ");
+    const options = words.slice(1, words.indexOf("npm:types-and-lint"));
+    const node = (code: string) => `"${process.execPath}" -e "${code}"`;
+    const run = spawnSync(join(ROOT, "node_modules", ".bin", "concurrently"), [...options, node("process.exit(1)"), node("0"), node("setTimeout(() => console.log('jest ran to its end'), 300)")], { encoding: "utf8", shell: false });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain("jest ran to its end");
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The checks' runner (tools/checks.ts, `npm run types-and-lint`, which `npm test` runs before
+ * The checks' runner (tools/checks.ts, `npm run types-and-lint`, which `npm test` runs beside
  * jest) fails on what `tsc --noEmit` and `eslint .` fail on, each named with its file: a type
  * error, a lint error, and an Output in a plain template literal (a type-aware rule: the lint
  * reads the type check's program). It runs as `npm run checks` starts it, in a small project
