@@ -21,8 +21,9 @@
 const { createHash } = require("crypto");
 const { mkdirSync, readFileSync, renameSync, writeFileSync } = require("fs");
 const { enableCompileCache, registerHooks } = require("module");
-const { join } = require("path");
-const { pathToFileURL } = require("url");
+const { dirname, join } = require("path");
+const { fileURLToPath, pathToFileURL } = require("url");
+const { lazyFor } = require("./lazy/index.cjs");
 const { cacheKey, transform } = require("./transform.cjs");
 
 const CACHE_ROOT = join(__dirname, "..", "node_modules", ".cache");
@@ -57,14 +58,13 @@ function javascriptOf(filename) {
 
 require.extensions[".ts"] = (module, filename) => module._compile(javascriptOf(filename), filename);
 
-// The SDK's `require("typescript")` gets the compiler loaded on first use (tools/lazyTypescript.cjs),
-// as jest's resolver does for the tests: ~0.1 s less at every start. A resolution hook
-// (module.registerHooks, Node.js 22.15+; it sees require() calls too) that answers this one
-// request and passes every other on.
-const LAZY_TYPESCRIPT = pathToFileURL(join(__dirname, "lazyTypescript.cjs")).href;
+// The SDK's modules that the program never uses (the TypeScript compiler, the Automation API, ...)
+// are loaded on first use (tools/lazy/index.cjs), as jest's resolver does for the tests: ~0.1 s
+// less at every start. A resolution hook (module.registerHooks, Node.js 22.15+; it sees require()
+// calls too) that answers those requests and passes every other on.
 registerHooks({
   resolve(specifier, context, nextResolve) {
-    if (specifier === "typescript" && context.parentURL?.includes("/node_modules/@pulumi/pulumi/")) return { url: LAZY_TYPESCRIPT, shortCircuit: true };
-    return nextResolve(specifier, context);
+    const lazy = context.parentURL?.startsWith("file:") && lazyFor(specifier, dirname(fileURLToPath(context.parentURL)));
+    return lazy ? { url: pathToFileURL(lazy).href, shortCircuit: true } : nextResolve(specifier, context);
   },
 });

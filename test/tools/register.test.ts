@@ -2,7 +2,7 @@
  * tools/register.cjs, the loader of `npm start` and the other command lines: it runs TypeScript
  * that only a transpiler can (parameter properties, enums, extensionless imports), keeps one
  * transform per file and never serves a stale one, leaves the packages' JavaScript alone, and
- * reports errors at TypeScript lines; the SDK's TypeScript compiler loads only when used.
+ * reports errors at TypeScript lines; the SDK's modules the program never uses load only when used.
  */
 import { spawnSync } from "child_process";
 import { readdirSync, writeFileSync } from "fs";
@@ -44,16 +44,26 @@ describe("the command lines' TypeScript loader", () => {
     expect(readdirSync(cache)).toHaveLength(2);
   });
 
-  it("hands the SDK a TypeScript compiler that loads on first use and is the real one then", () => {
+  it("hands the SDK the modules the program never uses (tools/lazy/index.cjs) as stand-ins that load on first use and are the real ones then", () => {
     const sdk = join(dir, "sdk.ts");
+    const root = join(ROOT, "node_modules", "@pulumi", "pulumi");
     writeFileSync(
       sdk,
-      `import * as pulumi from ${JSON.stringify(join(ROOT, "node_modules", "@pulumi", "pulumi"))};\n` +
-        `const loaded = () => Object.keys(require.cache).some((k) => k.endsWith("/node_modules/typescript/lib/typescript.js"));\n` +
+      `import * as pulumi from ${JSON.stringify(root)};\n` +
+        `import { createRequire } from "module";\n` +
+        `const REAL = ["/node_modules/typescript/lib/typescript.js", "/node_modules/@pulumi/pulumi/automation/index.js", "/node_modules/normalize-package-data/lib/normalize.js"];\n` +
+        `const loaded = () => REAL.map((end) => Object.keys(require.cache).some((k) => k.endsWith(end))).join(" ");\n` +
         `console.log(loaded());\n` +
-        `pulumi.runtime.serializeFunction(() => 6 * 7).then((f) => console.log(loaded(), f.text.includes("6 * 7")));\n`,
+        `pulumi.runtime.serializeFunction(() => 6 * 7).then((f) => {\n` +
+        `  const workspace = typeof pulumi.automation.LocalWorkspace.create;\n` +
+        // What runtime/closure/codePaths.js gets for the package, called as it calls it.
+        `  const normalize = createRequire(${JSON.stringify(join(root, "runtime", "closure", "codePaths.js"))})("normalize-package-data");\n` +
+        `  const data = { name: "x", version: "1.0.0" };\n` +
+        `  normalize(data);\n` +
+        `  console.log(loaded(), f.text.includes("6 * 7"), workspace, data._id);\n` +
+        `});\n`,
     );
-    expect(run(sdk, cache)).toEqual({ code: 0, stdout: "false\ntrue true\n", stderr: "" });
+    expect(run(sdk, cache)).toEqual({ code: 0, stdout: "false false false\ntrue true true true function x@1.0.0\n", stderr: "" });
   });
 
   it("reports an error at the TypeScript file's own line", () => {
