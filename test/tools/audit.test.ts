@@ -3,21 +3,9 @@
  * clean; then one tampering at a time, each reported with its key facts, and clean again once
  * undone (test/tools/auditScenario.ts, in this process; the CLI's own runs are processes).
  */
-import type { Difference } from "../../tools/audit/compare";
 import { clientConfig } from "../../tools/audit/cli";
-import { ScenarioInput, auditScenario } from "./auditScenario";
+import { Scenario, ScenarioInput, auditScenario } from "./auditScenario";
 import { tempDir } from "../tempDirs";
-
-interface Outcome {
-  code: number;
-  differences: Difference[];
-  text: string;
-}
-interface Scenario {
-  clean: Outcome;
-  tamperings: (Outcome & { name: string; afterUndo: number })[];
-  cli: Record<"clean" | "drift", { code: number; stdout: string; stderr: string; json: { drift: boolean; differences: Difference[] } }>;
-}
 
 /** The admin acts on a service's objects as the provider does: a temporary membership in the owner. */
 const asOwner = (owner: string, sql: string) => [`GRANT ${owner} TO postgres`, sql, `REVOKE ${owner} FROM postgres`];
@@ -110,7 +98,7 @@ beforeAll(async () => {
     tamperings: TAMPERINGS.map(({ name, sql, undo }) => ({ name, sql, undo })),
     cliDrift: ["GRANT svc_booking_owner TO svc_payment_app_blue"],
   };
-  scenario = (await auditScenario(input, tempDir("audit-"))) as unknown as Scenario;
+  scenario = await auditScenario(input, tempDir("audit-"));
 }, 300_000);
 
 it("reports nothing on the design as the provider applies it (Supabase's own roles and schemas left out)", () => {

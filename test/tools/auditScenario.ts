@@ -10,6 +10,7 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { Client } from "pg";
 import { runAudit } from "../../tools/audit/cli";
+import type { Difference } from "../../tools/audit/compare";
 import { LOAD_TYPESCRIPT } from "../commandLine";
 import { captureStack } from "../../tools/run";
 import { databaseModel } from "../../tools/verify/model";
@@ -30,13 +31,33 @@ export interface ScenarioInput {
   readonly cliDrift: readonly string[];
 }
 
+/** One audit in the test's process: its exit code, what it found and its report. */
+export interface Outcome {
+  readonly code: number;
+  readonly differences: readonly Difference[];
+  readonly text: string;
+}
+
+/** One run of the CLI as a process: exit code (null if a signal ended it), output, JSON report. */
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly json: { readonly drift: boolean; readonly differences: readonly Difference[] };
+}
+
+export interface Scenario {
+  readonly clean: Outcome;
+  readonly tamperings: readonly (Outcome & { readonly name: string; readonly afterUndo: number })[];
+  readonly cli: { readonly clean: CliRun; readonly drift: CliRun };
+}
+
 /** Runs the scenario; the CLI's JSON reports go into `folder`. Returns what each step found. */
-export async function auditScenario(input: ScenarioInput, folder: string): Promise<Record<string, unknown>> {
+export async function auditScenario(input: ScenarioInput, folder: string): Promise<Scenario> {
   const c = await captureStack(input.stack);
   const model = databaseModel(c);
   const server = await startServer(input.pg, model.database);
   const admin = new Client(server.config(server.admin.user, server.admin.password));
-  const out: Record<string, unknown> = {};
   try {
     await admin.connect();
     const guarded = supautilsGuarded(admin);
@@ -48,41 +69,37 @@ export async function auditScenario(input: ScenarioInput, folder: string): Promi
       await m.end();
     }
     const config = server.config(server.admin.user, server.admin.password);
-    const audit = async () => {
+    const audit = async (): Promise<Outcome> => {
       const run = await runAudit(model, input.stack, config);
       return { code: run.code, differences: run.result.differences, text: run.text };
     };
-    out.clean = await audit();
-    const results = [];
+    const clean = await audit();
+    const tamperings: Scenario["tamperings"][number][] = [];
     for (const t of input.tamperings) {
       for (const sql of t.sql) await guarded(sql);
       const tampered = await audit();
       for (const sql of t.undo) await guarded(sql);
-      results.push({ name: t.name, ...tampered, afterUndo: (await audit()).code });
+      tamperings.push({ name: t.name, ...tampered, afterUndo: (await audit()).code });
     }
-    out.tamperings = results;
 
     // The CLI as a scheduled job runs it: password in PGPASSWORD, JSON report.
     const url = `postgresql://${server.admin.user}@127.0.0.1:${server.port}/${model.database}`;
-    const cli = (json: string) =>
-      spawnSync(process.execPath, [...LOAD_TYPESCRIPT, "tools/audit/cli.ts", "--stack", input.stack, "--database-url", url, "--json", json], {
+    const cli = (name: string): CliRun => {
+      const json = join(folder, `${name}.json`);
+      const run = spawnSync(process.execPath, [...LOAD_TYPESCRIPT, "tools/audit/cli.ts", "--stack", input.stack, "--database-url", url, "--json", json], {
         cwd: join(__dirname, "..", ".."),
         encoding: "utf8",
         env: { ...process.env, PGPASSWORD: server.admin.password },
         timeout: 120_000,
       });
-    const cleanJson = join(folder, "clean.json");
-    const clean = cli(cleanJson);
-    for (const sql of input.cliDrift) await guarded(sql);
-    const driftJson = join(folder, "drift.json");
-    const drift = cli(driftJson);
-    out.cli = {
-      clean: { code: clean.status, stdout: clean.stdout, stderr: clean.stderr, json: JSON.parse(readFileSync(cleanJson, "utf8")) },
-      drift: { code: drift.status, stdout: drift.stdout, stderr: drift.stderr, json: JSON.parse(readFileSync(driftJson, "utf8")) },
+      return { code: run.status, stdout: run.stdout, stderr: run.stderr, json: JSON.parse(readFileSync(json, "utf8")) };
     };
+    const cleanRun = cli("clean");
+    for (const sql of input.cliDrift) await guarded(sql);
+    const driftRun = cli("drift");
+    return { clean, tamperings, cli: { clean: cleanRun, drift: driftRun } };
   } finally {
     await admin.end().catch(() => undefined);
     await server.stop();
   }
-  return out;
 }
