@@ -2,8 +2,9 @@
  * The audit against a real server, for test/tools/audit.test.ts (in its process). Starts a
  * Supabase-like server, applies the stack's design as the provider does, lets each migrator
  * create its objects, then audits: clean, after each tampering the test names (applied as the
- * admin, as someone in Supabase's SQL editor would), and clean again after its undo. Also runs the real CLI twice (clean, and with one tampering left in
- * place): those are processes, as a scheduled job starts the CLI.
+ * admin, as someone in Supabase's SQL editor would), and clean again after its undo. Also runs
+ * the real CLI twice (clean, and with one tampering left in place): those are processes, as a
+ * scheduled job starts the CLI.
  */
 import { spawnSync } from "child_process";
 import { readFileSync } from "fs";
