@@ -14,7 +14,7 @@ const { join, sep } = require("path");
 
 const SDK = "/node_modules/@pulumi/pulumi";
 
-/** [request, folder of the requiring module (under node_modules), stand-in, why the program never uses it]. */
+/** [request, folder of the module that makes it, stand-in]; above each, who requires it and for what. */
 const DEFERRED = [
   // typescript-shim.js, for closure serialisation (runtime/closure/parseFunction.js): the 9 MB compiler.
   ["typescript", SDK, "typescript.cjs"],
