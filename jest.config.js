@@ -12,7 +12,8 @@ module.exports = {
   },
   // Examples import the consumer package by its name, as another project would (tsconfig `paths`).
   moduleNameMapper: { "^@volteryde/platform-outputs$": "<rootDir>/packages/platform-outputs/src/index.ts" },
-  // Defers the SDK modules the program never uses (the TypeScript compiler, ...) to their first use (test/jestResolver.cjs).
+  // Defers the SDK modules the program never uses (the TypeScript compiler, ...) to their first
+  // use (test/jestResolver.cjs, tools/lazy/).
   resolver: "<rootDir>/test/jestResolver.cjs",
   testTimeout: 120000,
   // One capture cache per run: files that capture the same stack and config share it (tools/captureCache.ts).
