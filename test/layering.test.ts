@@ -39,8 +39,8 @@ function cruise(trees: readonly Tree[]): Violation[][] {
   });
   const run = spawnSync(process.execPath, [join(__dirname, "layeringCruise.mjs"), join(ROOT, ".dependency-cruiser.cjs"), ...dirs], { encoding: "utf8", timeout: 60_000 });
   if (!run.stdout) throw new Error(`depcruise printed nothing: ${run.stderr}`);
-  const results = JSON.parse(run.stdout) as { code: number; report: { summary: { violations: Violation[] } } }[];
-  return results.map((r) => r.report.summary.violations);
+  const reports = JSON.parse(run.stdout) as { summary: { violations: Violation[] } }[];
+  return reports.map((r) => r.summary.violations);
 }
 
 const leaf = "export const x = 1;\n";
