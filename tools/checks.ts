@@ -1,6 +1,6 @@
 /**
  * `npm run checks`' type check and lint, in one process on one TypeScript program:
- * `node --require ./tools/register.cjs tools/checks.ts` in the project's folder.
+ * `node --max-opt=2 --require ./tools/register.cjs tools/checks.ts` in the project's folder.
  *
  * - The type check is `tsc --noEmit -p tsconfig.json` (`npm run typecheck`): the same program, from
  *   the same tsconfig.json, and the diagnostics tsc reports (`getPreEmitDiagnostics`: options,
@@ -13,6 +13,13 @@
  * Run side by side as two processes, each built the program of ~1,300 files (the SDKs'
  * declarations, mostly): 11.2 s wall and 20.5 s of CPU against 9.5 s and 14.3 s here (warm,
  * interleaved, the layering check left out of both). The two scripts stay for running one alone.
+ *
+ * `npm run types-and-lint` starts it with `--max-opt=2` (V8's Maglev at most, no TurboFan): one
+ * pass over the program leaves TurboFan's background compiles (a perf profile of `npm test`: about
+ * a third of this process's CPU went to V8's compiler and GC threads) too little time to pay back.
+ * Four interleaved runs: 9.4-9.9 s of user CPU by default against 8.0-8.5 s, wall 6.6-7.2 against
+ * 6.3-6.7 s.
+ *
  * Exits 1 on any type error or lint error (warnings are printed, as eslint prints them).
  */
 import { ESLint } from "eslint";

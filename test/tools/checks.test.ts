@@ -9,7 +9,7 @@ import { spawnSync } from "child_process";
 import { copyFileSync, symlinkSync, writeFileSync } from "fs";
 import { join } from "path";
 import { exitCode } from "../../tools/checks";
-import { LOAD_TYPESCRIPT } from "../commandLine";
+import { CHECKS_OPTIONS } from "../commandLine";
 import { tempDir } from "../tempDirs";
 
 const ROOT = join(__dirname, "..", "..");
@@ -24,7 +24,7 @@ it("exits 1 and names a type error, a lint error and an Output in a template lit
   writeFileSync(join(project, "unused.ts"), "const unused = 1;\nexport {};\n");
   writeFileSync(join(project, "output.ts"), 'import * as pulumi from "@pulumi/pulumi";\nexport const name = pulumi.output("x");\nexport const label = `name: ${name}`;\n');
   writeFileSync(join(project, "clean.ts"), 'import * as pulumi from "@pulumi/pulumi";\nexport const label = pulumi.interpolate`name: ${pulumi.output("x")}`;\n');
-  const loader = LOAD_TYPESCRIPT.map((a) => (a.startsWith("./") ? join(ROOT, a) : a));
+  const loader = CHECKS_OPTIONS.map((a) => (a.startsWith("./") ? join(ROOT, a) : a));
   const run = spawnSync(process.execPath, [...loader, join(ROOT, "tools", "checks.ts")], { cwd: project, encoding: "utf8", timeout: 120_000 });
   expect(run.stderr).toBe("");
   expect(run.status).toBe(1);
