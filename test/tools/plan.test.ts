@@ -134,11 +134,12 @@ describe("offline plan", () => {
 /** `npm start` as a process (as package.json starts it), with its own temporary folder so that leftovers can be counted. */
 function start(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; tmp: string; done: Promise<{ code: number | null; stdout: string; stderr: string }>; output: () => string } {
   // As root the server runs as the postgres OS user, which must be able to enter this folder and
-  // every one above it (else the verifier falls back to /tmp, where this test could not find or
-  // count its files): under TMPDIR unless that is private (`mktemp -d`), as the verifier decides.
+  // every one above it: under TMPDIR unless that is private (`mktemp -d`), as the verifier decides.
+  // The server's folder goes here too (VERIFY_PG_DIR; by default it would go to a memory file
+  // system, shared with other runs), so that the test can find and count what the run leaves.
   const tmp = tempDir("plan-tmp-", enterableTempParent() ?? tmpdir());
   chmodSync(tmp, 0o755);
-  const child = spawn(process.execPath, [...LOAD_TYPESCRIPT, "tools/plan.ts", ...args], { cwd, env: { ...process.env, ...env, TMPDIR: tmp } });
+  const child = spawn(process.execPath, [...LOAD_TYPESCRIPT, "tools/plan.ts", ...args], { cwd, env: { ...process.env, VERIFY_PG_DIR: tmp, ...env, TMPDIR: tmp } });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d) => (stdout += d));
@@ -262,7 +263,7 @@ it("a plan killed (SIGKILL) while initdb runs leaves no folder, and the next pla
 it("a process killed (SIGKILL) while its server runs has the server stopped and its folder removed by the watchdog", async () => {
   const tmp = tempDir("hold-");
   chmodSync(tmp, 0o755);
-  const child = spawn(process.execPath, [...LOAD_TYPESCRIPT, join(__dirname, "holdServer.ts")], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp } });
+  const child = spawn(process.execPath, [...LOAD_TYPESCRIPT, join(__dirname, "holdServer.ts")], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp, VERIFY_PG_DIR: tmp } });
   let stdout = "";
   child.stdout.on("data", (d) => (stdout += d));
   await until(() => stdout.includes("\n"), 60_000);

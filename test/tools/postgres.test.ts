@@ -1,12 +1,14 @@
 /**
  * The verifier's server start: the data folder initdb made once is kept and copied for the next
  * server with the same options, which then accepts the same login; kept folders nobody copied
- * from for a week go when a new one is kept.
+ * from for a week go when a new one is kept. The server's folder goes to VERIFY_PG_DIR, else a
+ * memory file system with room, else the temporary folder.
  */
-import { mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from "fs";
-import { join } from "path";
+import { chmodSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { basename, dirname, join } from "path";
 import { Client } from "pg";
-import { launchPostgres, pruneTemplates } from "../../tools/verify/postgres";
+import { enterableTempParent, launchPostgres, memoryParent, pruneTemplates } from "../../tools/verify/postgres";
 import { tempDir } from "../tempDirs";
 
 const OPTIONS = { major: 17, superuser: "template_probe", password: "template-probe-pw", authMethod: "scram-sha-256", initdbFlags: ["--encoding=UTF8"], postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off"], log: () => undefined } as const;
@@ -78,3 +80,43 @@ it("VERIFY_PG_TEMPLATE=0 runs initdb", async () => {
     delete process.env.VERIFY_PG_TEMPLATE;
   }
 }, 120_000);
+
+describe("where a server's folder goes", () => {
+  const TMPFS = 0x01021994;
+  const GIB_IN_4K_BLOCKS = 262_144;
+  const tmpfs = () => ({ type: TMPFS, bavail: GIB_IN_4K_BLOCKS, bsize: 4096 });
+
+  it("a memory file system (tmpfs, ramfs) with 1 GiB free that this process can write; nothing else", () => {
+    const dir = tempDir("memory-");
+    expect(memoryParent(undefined, dir, tmpfs)).toBe(dir);
+    expect(memoryParent(undefined, dir, () => ({ type: 0x858458f6, bavail: 2 * GIB_IN_4K_BLOCKS, bsize: 4096 }))).toBe(dir);
+    // ext4, a disk
+    expect(memoryParent(undefined, dir, () => ({ type: 0xef53, bavail: 100 * GIB_IN_4K_BLOCKS, bsize: 4096 }))).toBeUndefined();
+    // a block short of 1 GiB, like Docker's default 64 MB /dev/shm
+    expect(memoryParent(undefined, dir, () => ({ type: TMPFS, bavail: GIB_IN_4K_BLOCKS - 1, bsize: 4096 }))).toBeUndefined();
+    // no such folder (statfs fails, as on macOS), or one this process cannot write
+    expect(memoryParent(undefined, dir, () => { throw Object.assign(new Error("ENOENT"), { code: "ENOENT" }); })).toBeUndefined();
+    expect(memoryParent(undefined, join(dir, "missing"), tmpfs)).toBeUndefined();
+  });
+
+  it("as root, not one the server's OS user cannot enter", () => {
+    const closed = tempDir("memory-closed-");
+    chmodSync(closed, 0o700);
+    expect(memoryParent({ uid: 999, gid: 999 }, closed, tmpfs)).toBeUndefined();
+  });
+
+  it("VERIFY_PG_DIR when set: the server's folder is made there and gone after stop", async () => {
+    const dir = tempDir("pg-dir-", enterableTempParent() ?? tmpdir());
+    chmodSync(dir, 0o755);
+    process.env.VERIFY_PG_DIR = dir;
+    try {
+      const pg = await launchPostgres(OPTIONS);
+      expect(dirname(pg.folder)).toBe(dir);
+      expect(readdirSync(dir)).toEqual([basename(pg.folder)]);
+      await pg.stop();
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      delete process.env.VERIFY_PG_DIR;
+    }
+  }, 120_000);
+});
