@@ -105,6 +105,16 @@ describe("where a server's folder goes", () => {
     expect(memoryParent({ uid: 999, gid: 999 }, closed, tmpfs)).toBeUndefined();
   });
 
+  it("VERIFY_PG_DIR naming no folder: a start error that names it, before anything starts", async () => {
+    const missing = join(tempDir("pg-dir-missing-"), "nowhere");
+    process.env.VERIFY_PG_DIR = missing;
+    try {
+      await expect(launchPostgres(OPTIONS)).rejects.toThrow(`VERIFY_PG_DIR=${missing}: no such folder; create it, or unset VERIFY_PG_DIR`);
+    } finally {
+      delete process.env.VERIFY_PG_DIR;
+    }
+  });
+
   it("VERIFY_PG_DIR when set: the server's folder is made there and gone after stop", async () => {
     const dir = tempDir("pg-dir-", enterableTempParent() ?? tmpdir());
     chmodSync(dir, 0o755);

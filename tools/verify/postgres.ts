@@ -198,6 +198,7 @@ export function memoryParent(account: Account | undefined, folder = "/dev/shm", 
 function workParent(account: Account | undefined): string {
   const chosen = process.env.VERIFY_PG_DIR;
   if (chosen) {
+    if (!existsSync(chosen)) throw new VerifyStartError(`VERIFY_PG_DIR=${chosen}: no such folder; create it, or unset VERIFY_PG_DIR`);
     if (account && !enterableByAll(chosen)) throw new VerifyStartError(`VERIFY_PG_DIR=${chosen}: running as root, the server runs as the "postgres" OS user, which cannot enter it; choose a folder every user can enter, or unset it`);
     return chosen;
   }
