@@ -236,9 +236,9 @@ describe("the language host's start", () => {
 
   it("npm test fails on a type error: its checks, which type-check tsconfig.json's program (tools/checks.ts), run beside jest and fail it", () => {
     const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
-    // Jest with a young generation that holds a whole capture (README, "npm test's own time"): its
-    // workers inherit the flags (jest-worker forks them with process.execArgv).
-    expect(scripts.test).toBe('concurrently --group --names types-and-lint,layers,jest npm:types-and-lint npm:layers "node --max-semi-space-size=192 --min-semi-space-size=192 node_modules/jest/bin/jest.js"');
+    // Jest with a young generation that holds a whole capture and no TurboFan (README, "npm test's
+    // own time"): its workers inherit the flags (jest-worker forks them with process.execArgv).
+    expect(scripts.test).toBe('concurrently --group --names types-and-lint,layers,jest npm:types-and-lint npm:layers "node --max-semi-space-size=192 --min-semi-space-size=192 --max-opt=2 node_modules/jest/bin/jest.js"');
     expect(scripts.checks.split(" ")).toEqual(expect.arrayContaining(["concurrently", "npm:types-and-lint", "npm:layers"]));
     // That it fails on a type error and on lint errors: test/tools/checks.test.ts.
     // Maglev at most (README, "npm test's own time"): TurboFan's compiles cost the one-shot check more than they win.
