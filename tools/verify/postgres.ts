@@ -188,10 +188,11 @@ export function memoryParent(account: Account | undefined, folder = "/dev/shm", 
  * Where the run's folder goes:
  *  - `VERIFY_PG_DIR` when set (the tests that count a run's leftovers give each run its own);
  *  - else a memory file system (`memoryParent`): nothing of the server needs to outlive it, and
- *    on a disk the files cost far more to make. The kept data folder is ~970 files: `cp -a` of it
- *    took 0.18 s of system CPU into ext4 here and 0.03 s into tmpfs, and a run of the jest suites
- *    that start servers used ~1.8 s less system CPU (two interleaved runs each). As root, the
- *    binaries are then copied rather than hard-linked (`stage`; ~60 MB, ~0.05 s);
+ *    on a disk the files cost far more to make (on an ext4 without a journal, as here, each new
+ *    inode skips those deleted in the last minutes: README). The kept data folder is ~970 files:
+ *    `cp -a` of it took 0.18 s of system CPU into ext4 here and 0.03 s into tmpfs, and jest
+ *    without the plan's suite used ~1.8 s less system CPU (two interleaved runs each). As root,
+ *    the binaries are then copied rather than hard-linked (`stage`; ~60 MB, ~0.05 s);
  *  - else the temporary folder, unless the server's user could not enter it (as root: a private
  *    TMPDIR, e.g. `mktemp -d`); then /tmp, which every user can enter.
  */
