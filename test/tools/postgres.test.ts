@@ -120,14 +120,17 @@ describe("where a server's folder goes", () => {
     const dir = tempDir("pg-dir-", memoryParent(undefined) ?? enterableTempParent() ?? tmpdir());
     chmodSync(dir, 0o755);
     process.env.VERIFY_PG_DIR = dir;
+    let pg: Awaited<ReturnType<typeof launchPostgres>> | undefined;
     try {
-      const pg = await launchPostgres(OPTIONS);
+      pg = await launchPostgres(OPTIONS);
       expect(dirname(pg.folder)).toBe(dir);
       expect(readdirSync(dir)).toEqual([basename(pg.folder)]);
       await pg.stop();
       expect(readdirSync(dir)).toEqual([]);
     } finally {
       delete process.env.VERIFY_PG_DIR;
+      // Stopped also when an expectation failed, so that the run does not wait on its server.
+      await pg?.stop();
     }
   }, 120_000);
 });
